@@ -1,0 +1,234 @@
+package mdns
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Continuous querying (RFC 6762 §5.2): the first query of a series goes out
+// after a random 20–120 ms, with the unicast-response bit (§5.4); the
+// intervals then start at one second and double, up to one hour. Each query
+// lists the shared answers we hold with more than half their TTL left
+// (§7.1), split over TC packets when they do not fit (§7.2). When another
+// host asks the same question listing no answer we would not list, our next
+// query counts as sent (§7.3, duplicate question suppression).
+
+const (
+	queryDelayMin   = 20 * time.Millisecond
+	queryDelayMax   = 120 * time.Millisecond
+	queryFirstGap   = time.Second
+	queryMaxGap     = time.Hour
+	reconfirmWindow = 10 * time.Second
+)
+
+type query struct {
+	e     *Engine
+	id    QueryID
+	q     Question
+	lname string
+	links map[LinkID]*queryLink
+}
+
+type queryLink struct {
+	q        *query
+	l        *link
+	sent     int
+	interval time.Duration
+	t        *timer
+}
+
+// StartQuery starts a continuous query on every link, now and later ones.
+// Records already cached that answer it are reported at once as Added.
+func (e *Engine) StartQuery(now time.Time, q Question) (QueryID, error) {
+	if len(e.queries) >= e.cfg.MaxQueries {
+		return 0, fmt.Errorf("%w: %d queries", ErrTooMany, e.cfg.MaxQueries)
+	}
+	if _, ok := dns.IsDomainName(q.Name); !ok || q.Name == "" {
+		return 0, fmt.Errorf("%w: query name %q", ErrInvalid, q.Name)
+	}
+	q.Name = dns.Fqdn(q.Name)
+	e.nextQuery++
+	qu := &query{e: e, id: e.nextQuery, q: q, lname: lowerName(q.Name), links: map[LinkID]*queryLink{}}
+	e.queries[qu.id] = qu
+	e.queryIdx[qu.lname] = append(e.queryIdx[qu.lname], qu)
+	for _, l := range e.sortedLinks() {
+		qu.addLink(now, l)
+		for _, ce := range e.cache.lookup(l.ID, qu.lname, q.Type) {
+			e.emit(Event{Kind: EventAdded, Query: qu.id, Link: l.ID, Record: dns.Copy(ce.rr)})
+		}
+	}
+	e.flush(now)
+	return qu.id, nil
+}
+
+// StopQuery ends a continuous query.
+func (e *Engine) StopQuery(now time.Time, id QueryID) error {
+	qu := e.queries[id]
+	if qu == nil {
+		return ErrUnknownQuery
+	}
+	for _, ql := range qu.links {
+		e.cancel(ql.t)
+	}
+	delete(e.queries, id)
+	list := e.queryIdx[qu.lname]
+	for i, x := range list {
+		if x == qu {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(e.queryIdx, qu.lname)
+	} else {
+		e.queryIdx[qu.lname] = list
+	}
+	return nil
+}
+
+func (qu *query) addLink(now time.Time, l *link) {
+	ql := &queryLink{q: qu, l: l}
+	ql.t = newTimer(ql.fire)
+	qu.links[l.ID] = ql
+	qu.e.schedule(ql.t, now.Add(qu.e.randDur(queryDelayMin, queryDelayMax)))
+}
+
+func (qu *query) removeLink(l *link) {
+	if ql := qu.links[l.ID]; ql != nil {
+		qu.e.cancel(ql.t)
+		delete(qu.links, l.ID)
+	}
+}
+
+// matches reports whether a record of the given name and type answers qu.
+func (qu *query) matches(lname string, t uint16) bool {
+	return qu.lname == lname && (qu.q.Type == dns.TypeANY || qu.q.Type == t || t == dns.TypeCNAME)
+}
+
+func (ql *queryLink) fire(now time.Time) {
+	e := ql.q.e
+	q := dns.Question{Name: ql.q.q.Name, Qtype: ql.q.q.Type, Qclass: dns.ClassINET}
+	if ql.sent == 0 && !e.cfg.DisableQU {
+		q.Qclass |= cacheFlushBit // QU on the first query (RFC 6762 §5.4)
+	}
+	e.queueQuestion(now, ql.l, q)
+	ql.advance(now)
+}
+
+// advance moves the series on as if a query had just been sent.
+func (ql *queryLink) advance(now time.Time) {
+	ql.sent++
+	if ql.interval == 0 {
+		ql.interval = queryFirstGap
+	} else {
+		ql.interval = min(ql.interval*2, queryMaxGap)
+	}
+	ql.q.e.schedule(ql.t, now.Add(ql.interval))
+}
+
+// queueQuestion adds a question and its known answers to the link's next
+// query packet.
+func (e *Engine) queueQuestion(now time.Time, l *link, q dns.Question) {
+	e.stats.QueriesSent++
+	l.out.addQuestion(q)
+	for _, ce := range e.cache.knownAnswers(now, l.ID, lowerName(q.Name), q.Qtype) {
+		if l.out.knownKeys == nil {
+			l.out.knownKeys = map[string]bool{}
+		}
+		if l.out.knownKeys[ce.key] {
+			continue
+		}
+		l.out.knownKeys[ce.key] = true
+		// The TTL we still expect the record to live, like Apple and
+		// python-zeroconf (RFC 6762 §7.1 compares it with half the TTL).
+		l.out.known = append(l.out.known, withTTL(ce.rr, ce.remaining(now), false))
+	}
+}
+
+// observeQuery looks at another host's query on link l: duplicate question
+// suppression (RFC 6762 §7.3) and passive observation of failures (§10.5).
+func (e *Engine) observeQuery(now time.Time, l *link, m *dns.Msg) {
+	if len(m.Question) == 0 {
+		return
+	}
+	var theirs map[string]bool
+	for _, q := range m.Question {
+		if q.Qclass&cacheFlushBit != 0 {
+			continue // QU: the answers go to the asker alone
+		}
+		lname := lowerName(q.Name)
+		list := e.queryIdx[lname]
+		cached := e.cache.lookup(l.ID, lname, q.Qtype)
+		if len(list) == 0 && len(cached) == 0 {
+			continue
+		}
+		if theirs == nil {
+			theirs = map[string]bool{}
+			for _, rr := range m.Answer {
+				theirs[recordKey(rr)] = true
+			}
+		}
+		for _, qu := range list {
+			if qu.q.Type != q.Qtype || (q.Qclass&^cacheFlushBit) != dns.ClassINET {
+				continue
+			}
+			ql := qu.links[l.ID]
+			if ql == nil {
+				continue
+			}
+			ours := map[string]bool{}
+			for _, ce := range e.cache.knownAnswers(now, l.ID, lname, q.Qtype) {
+				ours[ce.key] = true
+			}
+			subset := true
+			for k := range theirs {
+				if lowerKeyName(k) == lname && !ours[k] {
+					subset = false
+					break
+				}
+			}
+			if subset {
+				e.stats.QueriesSuppressedDup++
+				ql.advance(now)
+			}
+		}
+		for _, ce := range cached {
+			if !theirs[ce.key] {
+				e.cache.poofSeen(now, ce)
+			}
+		}
+	}
+}
+
+// lowerKeyName returns the name part of a record key.
+func lowerKeyName(k string) string {
+	for i := 0; i < len(k); i++ {
+		if k[i] == 0 {
+			return k[:i]
+		}
+	}
+	return k
+}
+
+// Reconfirm asks the network whether a cached record is still valid (RFC
+// 6762 §10.4), e.g. after a client could not connect to a resolved service:
+// it is queried for now and a second later, and removed if no answer comes
+// within ten seconds.
+func (e *Engine) Reconfirm(now time.Time, link LinkID, rr dns.RR) bool {
+	l := e.links[link]
+	if l == nil {
+		return false
+	}
+	ce := e.cache.get(link, recordKey(rr))
+	if ce == nil {
+		return false
+	}
+	ce.reconfirm = now.Add(reconfirmWindow)
+	ce.reconfirmQueries = 1
+	e.queueQuestion(now, l, dns.Question{Name: ce.rr.Header().Name, Qtype: ce.rr.Header().Rrtype, Qclass: dns.ClassINET})
+	e.cache.reschedule(now, ce)
+	e.flush(now)
+	return true
+}
