@@ -62,7 +62,7 @@ func (a *answerSet) suppressed(r *rec) bool {
 }
 
 func (a *answerSet) add(r *rec, unicast, additional bool, qi int) {
-	if a.seen[r.key] || a.suppressed(r) {
+	if additional && a.suppressed(r) {
 		return
 	}
 	a.seen[r.key] = true
@@ -104,13 +104,17 @@ func (e *Engine) collect(now time.Time, l *link, questions []dns.Question, known
 			matched = append(matched, owner.nsec)
 		}
 		for _, r := range matched {
+			if a.seen[r.key] || a.suppressed(r) {
+				continue
+			}
 			uni := qu && r.recentlyMulticast(now, r.ttl()/4)
 			a.add(r, uni, false, qi)
-		}
-		for _, r := range matched {
+			// Additional records follow their answer's route; none for an
+			// answer the asker already knows.
 			for _, x := range e.additionalFor(l, r) {
-				uni := qu && x.recentlyMulticast(now, x.ttl()/4)
-				a.add(x, uni, true, qi)
+				if !a.seen[x.key] {
+					a.add(x, uni, true, qi)
+				}
 			}
 		}
 	}
@@ -318,6 +322,11 @@ func (l *link) firePending(now time.Time) {
 		}
 		return int(a.seq - b.seq)
 	})
+	if len(due) > 0 && due[0].additional {
+		// Every answer was suppressed (§7.4) or withdrawn: additional
+		// records alone are of no use.
+		due = nil
+	}
 	for _, p := range due {
 		if !p.r.answerable() {
 			continue
