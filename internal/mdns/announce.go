@@ -2,6 +2,8 @@ package mdns
 
 import (
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // Announcing (RFC 6762 §8.3): after probing, a registration multicasts all of
@@ -37,6 +39,20 @@ func (gl *groupLink) stepAnnounce(now time.Time) {
 	for _, r := range set {
 		gl.l.out.addAnswer(r.key, r.rr)
 		r.lastMcast = now
+		gl.l.localAdd(r)
+	}
+	if gl.annSet == nil && !gl.g.host {
+		// The host's addresses (or its NSEC) ride along, so a browser can
+		// resolve from the announcement alone (RFC 6763 §12).
+		for _, r := range gl.recs {
+			if srv, ok := r.rr.(*dns.SRV); ok {
+				for _, x := range e.additionalFor(gl.l, r) {
+					if x.lname == lowerName(srv.Target) {
+						gl.l.out.addAdditional(x.key, x.rr)
+					}
+				}
+			}
+		}
 	}
 	gl.announces++
 	e.stats.AnnouncementsSent++

@@ -25,15 +25,19 @@ type link struct {
 	tc map[netip.AddrPort]*tcAccum
 
 	out outbox
+
+	// local counts the reported owned records by key (local.go).
+	local map[string]int
 }
 
 func newLink(e *Engine, nl Link) *link {
 	l := &link{
-		Link: nl,
-		e:    e,
-		auth: map[string][]*rec{},
-		pend: map[string]*pendAnswer{},
-		tc:   map[netip.AddrPort]*tcAccum{},
+		Link:  nl,
+		e:     e,
+		auth:  map[string][]*rec{},
+		pend:  map[string]*pendAnswer{},
+		tc:    map[netip.AddrPort]*tcAccum{},
+		local: map[string]int{},
 	}
 	l.pendTimer = newTimer(l.firePending)
 	l.refreshFamilies()

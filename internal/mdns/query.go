@@ -58,6 +58,9 @@ func (e *Engine) StartQuery(now time.Time, q Question) (QueryID, error) {
 		for _, ce := range e.cache.lookup(l.ID, qu.lname, q.Type) {
 			e.emit(Event{Kind: EventAdded, Query: qu.id, Link: l.ID, Record: dns.Copy(ce.rr)})
 		}
+		for _, r := range l.localRecords(qu.lname, q.Type) {
+			e.emit(Event{Kind: EventAdded, Query: qu.id, Link: l.ID, Record: dns.Copy(r.plain)})
+		}
 	}
 	e.flush(now)
 	return qu.id, nil

@@ -86,6 +86,8 @@ type rec struct {
 	// lastMcast is when this record was last multicast on its link, for the
 	// 1 s rate limit (RFC 6762 §6) and the QU ¼-TTL rule (§5.4).
 	lastMcast time.Time
+	// reported: announced to local queries (local.go).
+	reported bool
 }
 
 func newRec(gl *groupLink, rr dns.RR, unique, probed bool) *rec {

@@ -145,6 +145,9 @@ func (e *Engine) Withdraw(now time.Time, id RegID) error {
 		if gl == nil {
 			continue
 		}
+		for _, r := range gl.recs {
+			l.localRemove(r)
+		}
 		if gl.state == phaseAnnouncing || gl.state == phaseEstablished {
 			gl.state = phaseGoodbye
 			gl.goodbyes = 0
@@ -278,6 +281,7 @@ func (g *group) addrsChanged(now time.Time, l *link) {
 func (gl *groupLink) remove() {
 	gl.g.e.cancel(gl.t)
 	for _, r := range gl.recs {
+		gl.l.localRemove(r)
 		gl.l.removeRec(r)
 	}
 	gl.recs = nil
@@ -334,10 +338,32 @@ func (gl *groupLink) rebuild() []*rec {
 	for _, r := range fresh {
 		if o, ok := oldKeys[r.key]; ok {
 			r.lastMcast = o.lastMcast
+			r.reported = o.reported
+			delete(oldKeys, r.key)
 		} else {
 			changed = append(changed, r)
 		}
 		gl.l.addRec(r)
+	}
+	// Local results (local.go): a changed unique record of the same name and
+	// type is an update; the rest of what went away is removed.
+	live := gl.state == phaseAnnouncing || gl.state == phaseEstablished
+	for _, o := range gl.recs {
+		if _, gone := oldKeys[o.key]; !gone || !o.reported {
+			continue
+		}
+		var succ *rec
+		for _, r := range changed {
+			if live && r.unique && !r.reported && r.lname == o.lname && r.rr.Header().Rrtype == o.rr.Header().Rrtype {
+				succ = r
+				break
+			}
+		}
+		if succ != nil {
+			gl.l.localReplace(o, succ)
+		} else {
+			gl.l.localRemove(o)
+		}
 	}
 	gl.recs = fresh
 	gl.nsec = gl.buildNSEC()
