@@ -43,31 +43,38 @@ func (e *Engine) checkConflicts(now time.Time, l *link, rrs []keyedRR) {
 		if identical {
 			continue
 		}
+		// The group that owns this name uniquely on the link, if any.
+		var gl *groupLink
+		sameType := false
 		for _, r := range recs {
-			if !r.unique || r.lname != r.gl.g.lname {
-				continue
-			}
-			gl := r.gl
-			switch gl.state {
-			case phaseProbing:
-				// RFC 6762 §8.1: any record with the name we probe for, of
-				// any type, once our first probe is out.
-				if gl.probes > 0 {
-					e.conflict(now, gl.g, l, rr)
-				}
-			case phaseAnnouncing, phaseEstablished:
-				// RFC 6762 §9: same name, type and class, different data.
+			if r.unique && r.lname == r.gl.g.lname {
+				gl = r.gl
 				if r.rr.Header().Rrtype == h.Rrtype && classOf(r.rr) == classOf(rr) {
-					e.stats.Conflicts++
-					e.cfg.Logger.Debug("mdns: conflicting record after announcing; probing again", "name", h.Name, "link", l.Name)
-					for _, x := range gl.g.sortedLinks() {
-						if x.state != phaseGoodbye {
-							x.startProbing(now, e.randDur(0, 250*time.Millisecond))
-						}
+					sameType = true
+				}
+			}
+		}
+		if gl == nil {
+			continue
+		}
+		switch gl.state {
+		case phaseProbing:
+			// RFC 6762 §8.1: any record with the name we probe for, of any
+			// type, once our first probe is out.
+			if gl.probes > 0 {
+				e.conflict(now, gl.g, l, rr)
+			}
+		case phaseAnnouncing, phaseEstablished:
+			// RFC 6762 §9: same name, type and class, different data.
+			if sameType {
+				e.stats.Conflicts++
+				e.cfg.Logger.Debug("mdns: conflicting record after announcing; probing again", "name", h.Name, "link", l.Name)
+				for _, x := range gl.g.sortedLinks() {
+					if x.state != phaseGoodbye {
+						x.startProbing(now, e.randDur(0, 250*time.Millisecond))
 					}
 				}
 			}
-			break
 		}
 	}
 }

@@ -100,3 +100,23 @@ func TestConflictRenameKeepsWithin63BytesOnRuneBoundary(t *testing.T) {
 		t.Fatalf("splitSuffix: %q %d", stem, n)
 	}
 }
+
+func TestConflictRFC6762Sec9AnyTypeOfOurUniqueRRsets(t *testing.T) {
+	for _, theirs := range []string{
+		inst + ` 4500 IN TXT "other=1"`,
+		inst + ` 120 IN SRV 0 0 3689 other.local.`,
+	} {
+		h := newHarness(t, Config{})
+		h.settle()
+		h.establish(daap())
+		h.inject(peerSrc, response(rr(t, theirs)))
+		h.advance(260 * time.Millisecond)
+		probed := false
+		for _, s := range h.takeV4() {
+			probed = probed || (!s.msg.Response && len(s.msg.Ns) > 0)
+		}
+		if !probed {
+			t.Errorf("%s: no re-probe", theirs)
+		}
+	}
+}
