@@ -171,7 +171,7 @@ func (c *cache) add(now time.Time, link LinkID, k keyedRR) {
 	}
 	if ce != nil {
 		ce.received = now
-		ce.ttl = time.Duration(h.Ttl) * time.Second
+		ce.ttl = cacheTTL(h.Ttl)
 		ce.expire = now.Add(ce.ttl)
 		ce.refresh = 0
 		ce.flushed = false
@@ -188,7 +188,7 @@ func (c *cache) add(now time.Time, link LinkID, k keyedRR) {
 	}
 	ce = &centry{
 		rr: rr, key: k.key, link: link, lname: lowerName(h.Name), rtype: h.Rrtype,
-		received: now, ttl: time.Duration(h.Ttl) * time.Second, unique: unique,
+		received: now, ttl: cacheTTL(h.Ttl), unique: unique,
 	}
 	ce.expire = now.Add(ce.ttl)
 	c.planRefresh(ce)
@@ -357,4 +357,13 @@ func (c *cache) removeLink(now time.Time, link LinkID) {
 	for _, ce := range gone {
 		c.remove(now, ce, true)
 	}
+}
+
+// maxCacheTTL bounds how long a record is trusted, whatever TTL it claims,
+// so that the arithmetic of refresh times cannot overflow and a hostile
+// record cannot pin a cache slot for decades.
+const maxCacheTTL = 24 * time.Hour
+
+func cacheTTL(ttl uint32) time.Duration {
+	return min(time.Duration(ttl)*time.Second, maxCacheTTL)
 }
