@@ -32,7 +32,10 @@ type Packet struct {
 	// HopLimit is the IPv4 TTL or IPv6 hop limit of a received packet, 0 when
 	// the transport does not know it.
 	HopLimit int
-	Data     []byte
+	// OneShot marks a packet to send from the transport's ephemeral-port
+	// socket (Config.OneShotFirst); answers come back to that port.
+	OneShot bool
+	Data    []byte
 }
 
 // Multicast group addresses and port (RFC 6762 §3).

@@ -37,6 +37,13 @@ type Config struct {
 	// probes (RFC 6762 §5.4); transports that cannot receive unicast replies
 	// set it.
 	DisableQU bool
+	// OneShotFirst sends the first query of each series as a one-shot
+	// query (RFC 6762 §5.1) from the transport's ephemeral port
+	// (Packet.OneShot) instead of a QU query from port 5353. Responders
+	// answer it by unicast to that port, which reaches us even when another
+	// responder on this host shares port 5353 and would receive the unicast
+	// answers to a QU query. The series continues with QM queries.
+	OneShotFirst bool
 
 	// Limits; 0 means the default in parentheses.
 	MaxCacheRecords  int // records in the cache (10,000)

@@ -27,6 +27,8 @@ type sent struct {
 	dst netip.AddrPort
 	msg *dns.Msg
 	raw []byte
+	// oneShot: to go out from the ephemeral port (Packet.OneShot).
+	oneShot bool
 }
 
 type harness struct {
@@ -61,7 +63,7 @@ func (h *harness) drain() {
 		if err := m.Unpack(p.Data); err != nil {
 			h.t.Fatalf("engine sent a packet that does not parse: %v", err)
 		}
-		h.sent = append(h.sent, sent{at: h.now, dst: p.Dst, msg: m, raw: p.Data})
+		h.sent = append(h.sent, sent{at: h.now, dst: p.Dst, msg: m, raw: p.Data, oneShot: p.OneShot})
 	}
 	for {
 		ev, ok := h.e.PollEvent()

@@ -113,6 +113,12 @@ func (qu *query) matches(lname string, t uint16) bool {
 func (ql *queryLink) fire(now time.Time) {
 	e := ql.q.e
 	q := dns.Question{Name: ql.q.q.Name, Qtype: ql.q.q.Type, Qclass: dns.ClassINET}
+	if ql.sent == 0 && e.cfg.OneShotFirst {
+		ql.l.out.oneShot = append(ql.l.out.oneShot, q)
+		e.stats.QueriesSent++
+		ql.advance(now)
+		return
+	}
 	if ql.sent == 0 && !e.cfg.DisableQU {
 		q.Qclass |= cacheFlushBit // QU on the first query (RFC 6762 §5.4)
 	}

@@ -21,6 +21,9 @@ type outbox struct {
 	keys       map[string]bool // answers and additional records, deduplicated
 
 	unicast []*unicastOut
+
+	// oneShot questions go out from the ephemeral port (Config.OneShotFirst).
+	oneShot []dns.Question
 }
 
 // unicastOut is one unicast reply: to a QU question (RFC 6762 §5.4) or a
@@ -108,6 +111,16 @@ func (e *Engine) flush(now time.Time) {
 		if len(o.questions) > 0 {
 			for _, m := range e.splitQuery(o.questions, o.authority, o.known) {
 				e.sendMulticast(now, l, m)
+			}
+		}
+		if len(o.oneShot) > 0 {
+			m := &dns.Msg{MsgHdr: dns.MsgHdr{Id: uint16(e.rand.Uint32()) | 1}, Question: o.oneShot, Compress: true}
+			if b, err := m.Pack(); err == nil {
+				e.rememberSent(now, b)
+				for _, dst := range l.multicastDsts() {
+					e.stats.PacketsOut++
+					e.tx = append(e.tx, Packet{Link: l.ID, Dst: dst, OneShot: true, Data: b})
+				}
 			}
 		}
 		for _, u := range o.unicast {
