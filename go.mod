@@ -4,10 +4,10 @@ go 1.26
 
 require (
 	github.com/miekg/dns v1.1.73
+	github.com/vishvananda/netlink v1.3.1
 	go.uber.org/goleak v1.3.0
+	golang.org/x/net v0.57.0
+	golang.org/x/sys v0.47.0
 )
 
-require (
-	golang.org/x/net v0.57.0 // indirect
-	golang.org/x/sys v0.47.0 // indirect
-)
+require github.com/vishvananda/netns v0.0.5 // indirect
