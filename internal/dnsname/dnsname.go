@@ -23,7 +23,7 @@ const MaxLabel = 63
 const MaxName = 255
 
 // EscapeLabel returns the presentation form of one label whose octets are raw.
-// It escapes the characters miekg/dns escapes (. space ( ) ; @ " \) with a
+// It escapes the characters miekg/dns escapes (. space ' ( ) ; @ " \) with a
 // backslash and every octet outside printable ASCII as \DDD.
 func EscapeLabel(raw string) string {
 	clean := true
@@ -62,7 +62,7 @@ func needsEscape(c byte) int {
 	switch {
 	case c < ' ' || c > '~':
 		return 2
-	case c == '.' || c == ' ' || c == '(' || c == ')' || c == ';' || c == '@' || c == '"' || c == '\\':
+	case c == '.' || c == ' ' || c == '\'' || c == '(' || c == ')' || c == ';' || c == '@' || c == '"' || c == '\\':
 		return 1
 	}
 	return 0
@@ -175,3 +175,41 @@ func Equal(a, b string) bool {
 	}
 	return true
 }
+
+// EscapeTXT returns the form miekg/dns uses for one TXT character-string
+// (dns.TXT.Txt): '"' and '\' escaped with a backslash, octets outside
+// printable ASCII as \DDD. It is the inverse of UnescapeTXT.
+func EscapeTXT(raw string) string {
+	clean := true
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c == '"' || c == '\\' || c < ' ' || c > '~' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return raw
+	}
+	var b strings.Builder
+	b.Grow(len(raw) + 8)
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c > '~':
+			b.WriteByte('\\')
+			b.WriteByte('0' + c/100)
+			b.WriteByte('0' + c/10%10)
+			b.WriteByte('0' + c%10)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// UnescapeTXT returns the raw octets of a TXT character-string in
+// miekg/dns form; the escapes are those of labels.
+func UnescapeTXT(s string) (string, error) { return UnescapeLabel(s) }
