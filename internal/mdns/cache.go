@@ -299,6 +299,7 @@ func (c *cache) tick(now time.Time, ce *centry) {
 	if ce.poofN >= poofQueries && !now.Before(ce.poofFirst.Add(poofWindow)) {
 		c.e.stats.RecordsPoofed++
 		c.remove(now, ce, true)
+		c.askSoon(now, ce)
 		return
 	}
 	if !ce.reconfirm.IsZero() {
@@ -325,8 +326,14 @@ func (c *cache) tick(now time.Time, ce *centry) {
 	c.reschedule(now, ce)
 }
 
-// poofSeen notes a query from another host that should have drawn ce.
+// poofSeen notes a query from another host that should have drawn ce. A
+// query that comes less than a second after the record was last heard does
+// not count: it crossed that answer on the wire, and the owner's rate limit
+// (§6) forbids answering it again so soon.
 func (c *cache) poofSeen(now time.Time, ce *centry) {
+	if now.Sub(ce.received) < rateLimit {
+		return
+	}
 	if ce.poofN == 0 || now.Sub(ce.poofFirst) > poofWindow {
 		ce.poofN = 0
 		ce.poofFirst = now
@@ -366,4 +373,20 @@ const maxCacheTTL = 24 * time.Hour
 
 func cacheTTL(ttl uint32) time.Duration {
 	return min(time.Duration(ttl)*time.Second, maxCacheTTL)
+}
+
+// askSoon brings forward, to one second from now, the next query of every
+// running query that wanted ce. POOF (§10.5) works on circumstantial
+// evidence: on a lossy link it sometimes removes a record whose owner is
+// alive, and asking again soon puts it back without waiting out a long
+// query interval. The interval itself keeps growing as usual.
+func (c *cache) askSoon(now time.Time, ce *centry) {
+	for _, q := range c.e.queryIdx[ce.lname] {
+		if !q.matches(ce.lname, ce.rtype) {
+			continue
+		}
+		if ql := q.links[ce.link]; ql != nil {
+			c.e.scheduleEarlier(ql.t, now.Add(time.Second))
+		}
+	}
 }

@@ -18,7 +18,7 @@ type tcAccum struct {
 	l         *link
 	src       netip.AddrPort
 	questions []dns.Question
-	known     []dns.RR
+	known     []keyedRR
 	probe     bool
 	t         *timer
 }
@@ -45,16 +45,10 @@ func (e *Engine) continueTC(now time.Time, l *link, p Packet, m *dns.Msg) bool {
 		l.tc[p.Src] = acc
 		e.schedule(acc.t, now.Add(e.randDur(tcDelayMin, tcDelayMax)))
 	}
-	e.observeQuery(now, l, m)
 	acc.questions = append(acc.questions, m.Question...)
 	acc.probe = acc.probe || len(m.Ns) > 0
-	for _, rr := range m.Answer {
-		if len(acc.known) >= e.cfg.MaxKnownAnswers {
-			e.stats.KnownAnswersDropped++
-			continue
-		}
-		acc.known = append(acc.known, rr)
-	}
+	room := e.cfg.MaxKnownAnswers - len(acc.known)
+	acc.known = append(acc.known, e.keyedKnown(m.Answer, room)...)
 	return true
 }
 
@@ -64,5 +58,24 @@ func (acc *tcAccum) fire(now time.Time) {
 		return
 	}
 	delete(l.tc, acc.src)
+	// Duplicate question suppression and POOF are not applied to
+	// multi-packet queries: if one continuation was lost here, the list
+	// looks shorter than it was, and we would wrongly skip our own query or
+	// expire records whose owner rightly stayed silent.
 	l.e.respond(now, l, Packet{Link: l.ID, Src: acc.src}, acc.questions, acc.known, acc.probe, true)
+}
+
+// keyedKnown computes the record keys of a query's known answers once, for
+// suppression (§7.1), duplicate question suppression (§7.3) and POOF
+// (§10.5); past room of them the rest are dropped and counted.
+func (e *Engine) keyedKnown(rrs []dns.RR, room int) []keyedRR {
+	if len(rrs) > room {
+		e.stats.KnownAnswersDropped += uint64(len(rrs) - max(room, 0))
+		rrs = rrs[:max(room, 0)]
+	}
+	out := make([]keyedRR, len(rrs))
+	for i, rr := range rrs {
+		out[i] = keyedRR{rr: rr, key: recordKey(rr)}
+	}
+	return out
 }

@@ -126,7 +126,17 @@ func (ql *queryLink) fire(now time.Time) {
 	ql.advance(now)
 }
 
-// advance moves the series on as if a query had just been sent.
+// suppressed counts another host's identical query as ours (§7.3): the
+// next one is due a full interval from now. The interval does not grow:
+// only our own queries grow it, or a busy network where others keep asking
+// would push ours out to the hour-long maximum, and a record we missed
+// (which others' known-answer lists would hide from us) would be missed
+// for an hour.
+func (ql *queryLink) suppressed(now time.Time) {
+	ql.q.e.schedule(ql.t, now.Add(max(ql.interval, queryFirstGap)))
+}
+
+// advance moves the series on after a query was sent.
 func (ql *queryLink) advance(now time.Time) {
 	ql.sent++
 	if ql.interval == 0 {
@@ -154,16 +164,27 @@ func (e *Engine) queueQuestion(now time.Time, l *link, q dns.Question) {
 		// python-zeroconf (RFC 6762 §7.1 compares it with half the TTL).
 		l.out.known = append(l.out.known, withTTL(ce.rr, ce.remaining(now), false))
 	}
+	// Our own records are known answers too: nobody else should answer
+	// with them, and a query that left them out would look, to hosts
+	// watching for POOF (§10.5), like a query their owner ignored.
+	for _, r := range l.localRecords(lowerName(q.Name), q.Qtype) {
+		if l.out.knownKeys == nil {
+			l.out.knownKeys = map[string]bool{}
+		}
+		if l.out.knownKeys[r.key] {
+			continue
+		}
+		l.out.knownKeys[r.key] = true
+		l.out.known = append(l.out.known, r.plain)
+	}
 }
 
-// observeQuery looks at another host's query on link l: duplicate question
-// suppression (RFC 6762 §7.3) and passive observation of failures (§10.5).
-func (e *Engine) observeQuery(now time.Time, l *link, m *dns.Msg) {
-	if len(m.Question) == 0 {
-		return
-	}
+// observeQuery looks at another host's single-packet query on link l:
+// duplicate question suppression (RFC 6762 §7.3) and passive observation of
+// failures (§10.5).
+func (e *Engine) observeQuery(now time.Time, l *link, questions []dns.Question, known []keyedRR) {
 	var theirs map[string]bool
-	for _, q := range m.Question {
+	for _, q := range questions {
 		if q.Qclass&cacheFlushBit != 0 {
 			continue // QU: the answers go to the asker alone
 		}
@@ -174,9 +195,9 @@ func (e *Engine) observeQuery(now time.Time, l *link, m *dns.Msg) {
 			continue
 		}
 		if theirs == nil {
-			theirs = map[string]bool{}
-			for _, rr := range m.Answer {
-				theirs[recordKey(rr)] = true
+			theirs = make(map[string]bool, len(known))
+			for _, k := range known {
+				theirs[k.key] = true
 			}
 		}
 		for _, qu := range list {
@@ -200,7 +221,7 @@ func (e *Engine) observeQuery(now time.Time, l *link, m *dns.Msg) {
 			}
 			if subset {
 				e.stats.QueriesSuppressedDup++
-				ql.advance(now)
+				ql.suppressed(now)
 			}
 		}
 		for _, ce := range cached {

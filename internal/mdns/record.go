@@ -40,16 +40,36 @@ func rdata(rr dns.RR) []byte {
 }
 
 // recordKey identifies a record by name (case-folded), type, class and
-// rdata: two records with the same key are the same record (RFC 6762 §7.1).
+// data: two records with the same key are the same record (RFC 6762 §7.1).
+// Names inside the data compare case-insensitively too. The common DNS-SD
+// types are keyed from their fields; others from their packed rdata.
 func recordKey(rr dns.RR) string {
 	h := rr.Header()
-	rd := rdata(rr)
-	var b []byte
+	b := make([]byte, 0, len(h.Name)+48)
 	b = append(b, dnsname.Lower(h.Name)...)
 	b = append(b, 0)
 	b = binary.BigEndian.AppendUint16(b, h.Rrtype)
 	b = binary.BigEndian.AppendUint16(b, h.Class&^cacheFlushBit)
-	b = append(b, rd...)
+	switch v := rr.(type) {
+	case *dns.PTR:
+		b = append(b, dnsname.Lower(v.Ptr)...)
+	case *dns.SRV:
+		b = binary.BigEndian.AppendUint16(b, v.Priority)
+		b = binary.BigEndian.AppendUint16(b, v.Weight)
+		b = binary.BigEndian.AppendUint16(b, v.Port)
+		b = append(b, dnsname.Lower(v.Target)...)
+	case *dns.A:
+		b = append(b, v.A.To4()...)
+	case *dns.AAAA:
+		b = append(b, v.AAAA.To16()...)
+	case *dns.TXT:
+		for _, t := range v.Txt {
+			b = binary.BigEndian.AppendUint16(b, uint16(len(t)))
+			b = append(b, t...)
+		}
+	default:
+		b = append(b, rdata(rr)...)
+	}
 	return string(b)
 }
 

@@ -24,6 +24,11 @@ const (
 	tcDelayMax     = 500 * time.Millisecond
 	rateLimit      = time.Second
 	probeRateLimit = 250 * time.Millisecond
+	// crossingWindow: a query for a record multicast less than this long
+	// ago is taken as answered by that multicast (RFC 6762 §6: "a
+	// legitimate querier on the network should have seen the previous
+	// transmission").
+	crossingWindow = 250 * time.Millisecond
 )
 
 // pendAnswer is a record waiting in a link's multicast response.
@@ -70,14 +75,10 @@ func (a *answerSet) add(r *rec, unicast, additional bool, qi int) {
 }
 
 // collect finds our answers to the questions on link l.
-func (e *Engine) collect(now time.Time, l *link, questions []dns.Question, known []dns.RR, allowUnicast bool) *answerSet {
-	a := &answerSet{e: e, l: l, known: map[string]uint32{}, seen: map[string]bool{}}
-	for i, k := range known {
-		if i >= e.cfg.MaxKnownAnswers {
-			e.stats.KnownAnswersDropped += uint64(len(known) - i)
-			break
-		}
-		a.known[recordKey(k)] = k.Header().Ttl
+func (e *Engine) collect(now time.Time, l *link, questions []dns.Question, known []keyedRR, allowUnicast bool) *answerSet {
+	a := &answerSet{e: e, l: l, known: make(map[string]uint32, len(known)), seen: map[string]bool{}}
+	for _, k := range known {
+		a.known[k.key] = k.rr.Header().Ttl
 	}
 	for qi, q := range questions {
 		cls := q.Qclass &^ cacheFlushBit
@@ -183,7 +184,8 @@ func (e *Engine) handleQuery(now time.Time, l *link, p Packet, m *dns.Msg) {
 	if e.continueTC(now, l, p, m) {
 		return
 	}
-	e.observeQuery(now, l, m)
+	known := e.keyedKnown(m.Answer, e.cfg.MaxKnownAnswers)
+	e.observeQuery(now, l, m.Question, known)
 	probe := len(m.Ns) > 0
 	if probe {
 		e.handleProbes(now, l, m)
@@ -191,7 +193,7 @@ func (e *Engine) handleQuery(now time.Time, l *link, p Packet, m *dns.Msg) {
 	if len(m.Question) == 0 {
 		return
 	}
-	e.respond(now, l, p, m.Question, m.Answer, probe, false)
+	e.respond(now, l, p, m.Question, known, probe, false)
 }
 
 // handleProbes runs simultaneous-probe tie-breaking (RFC 6762 §8.2) for any
@@ -223,7 +225,7 @@ func (e *Engine) handleProbes(now time.Time, l *link, m *dns.Msg) {
 
 // respond answers questions that arrived on link l from src with the given
 // known answers; tcDone says the 400–500 ms wait of §7.2 is over.
-func (e *Engine) respond(now time.Time, l *link, p Packet, questions []dns.Question, known []dns.RR, probe, tcDone bool) {
+func (e *Engine) respond(now time.Time, l *link, p Packet, questions []dns.Question, known []keyedRR, probe, tcDone bool) {
 	a := e.collect(now, l, questions, known, true)
 	if len(a.items) == 0 {
 		return
@@ -265,6 +267,12 @@ func (e *Engine) respond(now time.Time, l *link, p Packet, questions []dns.Quest
 				continue // just sent; no need to repeat it as an extra
 			}
 			e.stats.MulticastRateLimited++
+			if !probe && r.recentlyMulticast(now, crossingWindow) {
+				// Sent a moment ago: this query crossed our answer on the
+				// wire, or is the other address family's copy of a query
+				// we just answered. The asker has (or will have) it.
+				continue
+			}
 			due = r.lastMcast.Add(limit)
 		}
 		l.queueMulticast(r.key, r.rr, r, due, it.additional)
