@@ -61,7 +61,7 @@ type Sim struct {
 	res   *Result
 	hash  hash.Hash64
 
-	withdrawnAt map[int]time.Duration // service plan → when withdrawn
+	withdrawnAt map[int]time.Duration       // service plan → when withdrawn
 	firstSeen   map[[2]string]time.Duration // (browser plan, instance) → first Added
 	browseStart map[int]time.Duration
 	removedAt   map[[2]int]time.Duration
