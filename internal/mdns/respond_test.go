@@ -369,3 +369,37 @@ func TestRespondDoesNotAnswerBeforeProbingCompletes(t *testing.T) {
 		t.Fatalf("answered during probing: %v", out[0].msg)
 	}
 }
+
+func TestRespondRFC6762Sec17LargeAnswerSplitAcrossPackets(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.settle()
+	for i := 0; i < 200; i++ {
+		h.publish(ServiceSpec{Instance: "Printer number " + string(rune('A'+i%26)) + string(rune('a'+i/26)), Type: "_ipp._tcp", Port: 631})
+	}
+	h.advance(10 * time.Second)
+	h.take()
+	h.inject(peerSrc, mkQuery(qm("_ipp._tcp.local.", dns.TypePTR)))
+	h.advance(time.Second)
+	out := responses(h.takeV4())
+	if len(out) < 3 {
+		t.Fatalf("%d packets for 200 PTR answers", len(out))
+	}
+	seen := map[string]bool{}
+	for _, s := range out {
+		if len(s.raw) > 1440 {
+			t.Errorf("packet of %d bytes", len(s.raw))
+		}
+		if s.msg.Truncated {
+			t.Error("TC set on a multicast response")
+		}
+		for _, r := range s.msg.Answer {
+			seen[r.(*dns.PTR).Ptr] = true
+		}
+		if len(s.msg.Extra) != 0 {
+			t.Error("additional records sent with an answer that needs several packets")
+		}
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d distinct instances answered, want 200", len(seen))
+	}
+}

@@ -103,7 +103,14 @@ func (e *Engine) flush(now time.Time) {
 	for _, l := range e.sortedLinks() {
 		o := &l.out
 		if len(o.answers)+len(o.additional) > 0 {
-			for _, m := range e.splitResponse(&dns.Msg{MsgHdr: dns.MsgHdr{Response: true, Authoritative: true}}, o.answers, o.additional) {
+			extra := o.additional
+			if len(o.answers) > 8 && !e.fits(o.answers) {
+				// The answers alone need several packets: leave the
+				// additional records out (RFC 6762 §6: they are optional),
+				// rather than multiply the response.
+				extra = nil
+			}
+			for _, m := range e.splitResponse(&dns.Msg{MsgHdr: dns.MsgHdr{Response: true, Authoritative: true}}, o.answers, extra) {
 				e.sendMulticast(now, l, m)
 				e.stats.MulticastResponsesSent++
 			}
@@ -146,6 +153,12 @@ func (e *Engine) send(l *link, dst netip.AddrPort, data []byte) {
 	e.tx = append(e.tx, Packet{Link: l.ID, Dst: dst, Data: data})
 }
 
+// fits reports whether records fit in one response packet.
+func (e *Engine) fits(rrs []dns.RR) bool {
+	m := &dns.Msg{MsgHdr: dns.MsgHdr{Response: true}, Compress: true, Answer: rrs}
+	return m.Len() <= e.cfg.MaxPacket
+}
+
 // splitResponse packs a response, splitting the records over several
 // messages when they do not fit in MaxPacket (RFC 6762 §17). Additional
 // records go with the first message that has room.
@@ -171,10 +184,17 @@ func (e *Engine) splitResponse(hdr *dns.Msg, answers, additional []dns.RR) [][]b
 		}
 		return nil
 	}
-	// Halve: answers first, additional records follow.
+	// Too big: cut the records (answers first, then additional) into
+	// chunks sized from the average record length, each packed again (and
+	// cut further should it still not fit).
 	all := append(append([]dns.RR(nil), answers...), additional...)
-	half := n / 2
-	splitAt := func(lo, hi int) ([]dns.RR, []dns.RR) {
+	per := max(1, n*e.cfg.MaxPacket*9/(10*max(len(b), 1)))
+	if per >= n {
+		per = n / 2
+	}
+	var out [][]byte
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
 		var an, ad []dns.RR
 		for i := lo; i < hi; i++ {
 			if i < len(answers) {
@@ -183,12 +203,9 @@ func (e *Engine) splitResponse(hdr *dns.Msg, answers, additional []dns.RR) [][]b
 				ad = append(ad, all[i])
 			}
 		}
-		return an, ad
+		out = append(out, e.splitResponse(hdr, an, ad)...)
 	}
-	a1, x1 := splitAt(0, half)
-	a2, x2 := splitAt(half, n)
-	out := e.splitResponse(hdr, a1, x1)
-	return append(out, e.splitResponse(hdr, a2, x2)...)
+	return out
 }
 
 // splitQuery packs a query. Known answers that do not fit go into follow-up
