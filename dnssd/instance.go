@@ -75,7 +75,7 @@ func ParseInstanceDNSName(name string) (Instance, error) {
 	if svc == "" || proto == "" {
 		return Instance{}, nameErr(kind, name, "is not of the form <instance>._service._proto.<domain>")
 	}
-	t, err := ParseServiceType(svc + "." + proto)
+	t, err := parseBaseType(svc + "." + proto)
 	if err != nil {
 		return Instance{}, err
 	}
@@ -133,7 +133,7 @@ func ParseInstance(s string) (Instance, error) {
 	if len(labels) < 2 {
 		return Instance{}, nameErr(kind, s, "lacks the service type; want Name._type._tcp.local.")
 	}
-	t, err := ParseServiceType(labels[0] + "." + labels[1])
+	t, err := parseBaseType(labels[0] + "." + labels[1])
 	if err != nil {
 		return Instance{}, err
 	}
@@ -181,7 +181,7 @@ func InstanceFromPTR(owner, target string) (Instance, error) {
 	if svc == "_sub" || proto == "_sub" {
 		return Instance{}, nameErr(kind, target, "owner is a subtype name; pass the base type's name")
 	}
-	t, err := ParseServiceType(svc + "." + proto)
+	t, err := parseBaseType(svc + "." + proto)
 	if err != nil {
 		return Instance{}, err
 	}
@@ -198,4 +198,14 @@ func dns1(n string) string {
 		return n
 	}
 	return n + "."
+}
+
+// parseBaseType parses the two type labels of an instance name: a service
+// type without subtypes (a comma there is part of a label, not dns-sd's
+// subtype syntax).
+func parseBaseType(s string) (ServiceType, error) {
+	if strings.Contains(s, ",") {
+		return "", nameErr("service type", s, "protocol must be _tcp or _udp")
+	}
+	return ParseServiceType(s)
 }
