@@ -70,24 +70,32 @@ func ParseInstanceDNSName(name string) (Instance, error) {
 	if err != nil {
 		return Instance{}, nameErr(kind, name, "has a bad escape sequence")
 	}
-	svc, rest := dnsname.SplitFirst(rest)
-	proto, domain := dnsname.SplitFirst(rest)
-	if svc == "" || proto == "" {
+	if svc, _ := dnsname.SplitFirst(rest); svc == "" || !strings.Contains(rest, ".") {
 		return Instance{}, nameErr(kind, name, "is not of the form <instance>._service._proto.<domain>")
 	}
-	t, err := parseBaseType(svc + "." + proto)
-	if err != nil {
-		return Instance{}, err
-	}
-	d, err := normalizeDomain(domain)
-	if err != nil {
-		return Instance{}, err
-	}
-	inst := Instance{Name: raw, Type: t, Domain: d}
 	if err := validInstanceName(raw); err != nil {
 		return Instance{}, err
 	}
-	return inst, nil
+	t, d, err := parseTypeDomain(rest)
+	if err != nil {
+		return Instance{}, err
+	}
+	return Instance{Name: raw, Type: t, Domain: d}, nil
+}
+
+// parseTypeDomain parses "_service._proto.domain." (escaped form).
+func parseTypeDomain(name string) (ServiceType, string, error) {
+	svc, rest := dnsname.SplitFirst(name)
+	proto, domain := dnsname.SplitFirst(rest)
+	t, err := parseBaseType(svc + "." + proto)
+	if err != nil {
+		return "", "", err
+	}
+	d, err := normalizeDomain(domain)
+	if err != nil {
+		return "", "", err
+	}
+	return t, d, nil
 }
 
 // String returns the instance in the presentation form of RFC 6763 §4.3:
@@ -176,16 +184,10 @@ func InstanceFromPTR(owner, target string) (Instance, error) {
 	if err := validInstanceName(name); err != nil {
 		return Instance{}, err
 	}
-	svc, rest := dnsname.SplitFirst(dns1(owner))
-	proto, domain := dnsname.SplitFirst(rest)
-	if svc == "_sub" || proto == "_sub" {
+	if strings.Contains(dnsname.Lower(owner), "._sub.") {
 		return Instance{}, nameErr(kind, target, "owner is a subtype name; pass the base type's name")
 	}
-	t, err := parseBaseType(svc + "." + proto)
-	if err != nil {
-		return Instance{}, err
-	}
-	d, err := normalizeDomain(domain)
+	t, d, err := parseTypeDomain(dns1(owner))
 	if err != nil {
 		return Instance{}, err
 	}

@@ -25,10 +25,14 @@ const MaxName = 255
 // EscapeLabel returns the presentation form of one label whose octets are raw.
 // It escapes the characters miekg/dns escapes (. space ' ( ) ; @ " \) with a
 // backslash and every octet outside printable ASCII as \DDD.
-func EscapeLabel(raw string) string {
+func EscapeLabel(raw string) string { return escape(raw, needsEscape) }
+
+// escape writes raw with each octet escaped as how says: 0 literal, 1 with
+// a backslash, 2 as \DDD.
+func escape(raw string, how func(byte) int) string {
 	clean := true
 	for i := 0; i < len(raw); i++ {
-		if needsEscape(raw[i]) != 0 {
+		if how(raw[i]) != 0 {
 			clean = false
 			break
 		}
@@ -40,7 +44,7 @@ func EscapeLabel(raw string) string {
 	b.Grow(len(raw) + 8)
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		switch needsEscape(c) {
+		switch how(c) {
 		case 0:
 			b.WriteByte(c)
 		case 1:
@@ -179,35 +183,16 @@ func Equal(a, b string) bool {
 // EscapeTXT returns the form miekg/dns uses for one TXT character-string
 // (dns.TXT.Txt): '"' and '\' escaped with a backslash, octets outside
 // printable ASCII as \DDD. It is the inverse of UnescapeTXT.
-func EscapeTXT(raw string) string {
-	clean := true
-	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c == '"' || c == '\\' || c < ' ' || c > '~' {
-			clean = false
-			break
-		}
+func EscapeTXT(raw string) string { return escape(raw, needsTXTEscape) }
+
+func needsTXTEscape(c byte) int {
+	switch {
+	case c < ' ' || c > '~':
+		return 2
+	case c == '"' || c == '\\':
+		return 1
 	}
-	if clean {
-		return raw
-	}
-	var b strings.Builder
-	b.Grow(len(raw) + 8)
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < ' ' || c > '~':
-			b.WriteByte('\\')
-			b.WriteByte('0' + c/100)
-			b.WriteByte('0' + c/10%10)
-			b.WriteByte('0' + c%10)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return 0
 }
 
 // UnescapeTXT returns the raw octets of a TXT character-string in

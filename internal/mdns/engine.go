@@ -71,7 +71,8 @@ type Engine struct {
 	cfg  Config
 	rand *rand.Rand
 
-	links map[LinkID]*link
+	links     map[LinkID]*link
+	linkOrder []*link // links by ID (sortedLinks)
 
 	host    *group
 	groups  map[RegID]*group
@@ -208,8 +209,8 @@ func (e *Engine) SetLinks(now time.Time, links []Link) {
 		}
 		e.addLink(now, nl)
 	}
-	for id, l := range e.links {
-		if !seen[id] {
+	for _, l := range slices.Clone(e.linkOrder) {
+		if !seen[l.ID] {
 			e.removeLink(now, l)
 		}
 	}
@@ -229,28 +230,32 @@ func (e *Engine) Links() []Link {
 func (e *Engine) addLink(now time.Time, nl Link) {
 	l := newLink(e, nl)
 	e.links[nl.ID] = l
+	e.reorderLinks()
 	e.host.addLink(now, l)
 	for _, id := range e.sortedGroupIDs() {
 		e.groups[id].addLink(now, l)
 	}
-	for _, q := range e.queries {
-		q.addLink(now, l)
+	for _, id := range e.sortedQueryIDs() {
+		e.queries[id].addLink(now, l)
 	}
 }
 
 func (e *Engine) removeLink(now time.Time, l *link) {
 	e.host.removeLink(l)
-	for _, g := range e.groups {
-		g.removeLink(l)
+	for _, id := range e.sortedGroupIDs() {
+		e.groups[id].removeLink(l)
 	}
-	for _, q := range e.queries {
-		q.removeLink(l)
+	for _, id := range e.sortedQueryIDs() {
+		e.queries[id].removeLink(l)
 	}
 	l.close()
 	e.cache.removeLink(now, l.ID)
 	delete(e.links, l.ID)
-	for _, g := range e.groups {
-		g.checkEstablished(now)
+	e.reorderLinks()
+	for _, id := range e.sortedGroupIDs() {
+		if g := e.groups[id]; g != nil {
+			g.checkEstablished(now)
+		}
 	}
 }
 
@@ -259,6 +264,15 @@ func (e *Engine) changeLink(now time.Time, l *link, nl Link) {
 	l.Addrs = nl.Addrs
 	l.refreshFamilies()
 	e.host.addrsChanged(now, l)
+}
+
+func (e *Engine) sortedQueryIDs() []QueryID {
+	ids := make([]QueryID, 0, len(e.queries))
+	for id := range e.queries {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func (e *Engine) sortedGroupIDs() []RegID {

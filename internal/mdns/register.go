@@ -185,13 +185,17 @@ func (e *Engine) Name(id RegID) (string, bool) {
 	return g.label, true
 }
 
-func (e *Engine) sortedLinks() []*link {
-	out := make([]*link, 0, len(e.links))
+// sortedLinks returns the links in ID order (kept up to date by
+// SetLinks), so that everything the engine does is in a deterministic
+// order. Callers must not modify the slice.
+func (e *Engine) sortedLinks() []*link { return e.linkOrder }
+
+func (e *Engine) reorderLinks() {
+	e.linkOrder = e.linkOrder[:0]
 	for _, l := range e.links {
-		out = append(out, l)
+		e.linkOrder = append(e.linkOrder, l)
 	}
-	slices.SortFunc(out, func(a, b *link) int { return int(a.ID) - int(b.ID) })
-	return out
+	slices.SortFunc(e.linkOrder, func(a, b *link) int { return int(a.ID) - int(b.ID) })
 }
 
 // splitSuffix splits "Name (3)" into "Name" and 3; a label without such a

@@ -93,6 +93,13 @@ func TestSimConflictRenamesToNumberedNames(t *testing.T) {
 func TestSimDeterministic(t *testing.T) {
 	sc := Standard(8, 2, 0.2, 3)
 	sc.Dup = 0.05
+	sc.Flaps = []Flap{{Host: 2, At: 6 * time.Second, Down: 3 * time.Second}}
+	sc.Partitions = []Partition{{Host: 1, From: 0, To: 4 * time.Second}}
+	for i := range sc.Services {
+		if sc.Services[i].WithdrawAt > 0 {
+			sc.Services[i].WithdrawAt += 10 * time.Second
+		}
+	}
 	a, b := Run(sc, 3), Run(sc, 3)
 	if a.TraceHash != b.TraceHash || a.Packets != b.Packets {
 		t.Fatalf("same seed, different runs: %x/%d vs %x/%d", a.TraceHash, a.Packets, b.TraceHash, b.Packets)

@@ -288,61 +288,58 @@ func (t *Transport) accept(ifindex int, dst netip.Addr) bool {
 	return true
 }
 
+// datagram is what a read returns, whatever the address family.
+type datagram struct {
+	n       int
+	ifindex int
+	dst     netip.Addr
+	hop     int
+	src     net.Addr
+}
+
 func (t *Transport) read4(c *ipv4.PacketConn) {
-	defer t.wg.Done()
-	buf := make([]byte, 9000)
-	for {
+	t.readLoop("IPv4", localPort(c), func(buf []byte) (datagram, error) {
 		n, cm, src, err := c.ReadFrom(buf)
-		if err != nil {
-			if t.closed() {
-				return
-			}
-			t.log.Debug("rendezvous: IPv4 read", "err", err)
-			continue
-		}
-		if cm == nil {
-			continue
+		if err != nil || cm == nil {
+			return datagram{}, err
 		}
 		dst, _ := netip.AddrFromSlice(cm.Dst.To4())
-		if !t.accept(cm.IfIndex, dst) {
-			continue
-		}
-		ua, ok := src.(*net.UDPAddr)
-		if !ok {
-			continue
-		}
-		s := ua.AddrPort()
-		t.deliver(mdns.Packet{Link: mdns.LinkID(cm.IfIndex), Src: netip.AddrPortFrom(s.Addr().Unmap(), s.Port()),
-			Dst: netip.AddrPortFrom(dst, uint16(localPort(c))), HopLimit: cm.TTL, Data: append([]byte(nil), buf[:n]...)})
-	}
+		return datagram{n: n, ifindex: cm.IfIndex, dst: dst, hop: cm.TTL, src: src}, nil
+	})
 }
 
 func (t *Transport) read6(c *ipv6.PacketConn) {
+	t.readLoop("IPv6", localPort(c), func(buf []byte) (datagram, error) {
+		n, cm, src, err := c.ReadFrom(buf)
+		if err != nil || cm == nil {
+			return datagram{}, err
+		}
+		dst, _ := netip.AddrFromSlice(cm.Dst.To16())
+		return datagram{n: n, ifindex: cm.IfIndex, dst: dst, hop: cm.HopLimit, src: src}, nil
+	})
+}
+
+// readLoop reads one socket until the transport closes, filtering and
+// forwarding datagrams.
+func (t *Transport) readLoop(family string, port int, read func([]byte) (datagram, error)) {
 	defer t.wg.Done()
 	buf := make([]byte, 9000)
 	for {
-		n, cm, src, err := c.ReadFrom(buf)
+		d, err := read(buf)
 		if err != nil {
 			if t.closed() {
 				return
 			}
-			t.log.Debug("rendezvous: IPv6 read", "err", err)
+			t.log.Debug("rendezvous: read", "family", family, "err", err)
 			continue
 		}
-		if cm == nil {
-			continue
-		}
-		dst, _ := netip.AddrFromSlice(cm.Dst.To16())
-		if !t.accept(cm.IfIndex, dst) {
-			continue
-		}
-		ua, ok := src.(*net.UDPAddr)
-		if !ok {
+		ua, ok := d.src.(*net.UDPAddr)
+		if !ok || !t.accept(d.ifindex, d.dst) {
 			continue
 		}
 		s := ua.AddrPort()
-		t.deliver(mdns.Packet{Link: mdns.LinkID(cm.IfIndex), Src: netip.AddrPortFrom(s.Addr().WithZone(""), s.Port()),
-			Dst: netip.AddrPortFrom(dst, uint16(localPort(c))), HopLimit: cm.HopLimit, Data: append([]byte(nil), buf[:n]...)})
+		t.deliver(mdns.Packet{Link: mdns.LinkID(d.ifindex), Src: netip.AddrPortFrom(s.Addr().Unmap().WithZone(""), s.Port()),
+			Dst: netip.AddrPortFrom(d.dst, uint16(port)), HopLimit: d.hop, Data: append([]byte(nil), buf[:d.n]...)})
 	}
 }
 
