@@ -1,6 +1,7 @@
 package dnssd
 
 import (
+	"errors"
 	"strconv"
 )
 
@@ -24,3 +25,23 @@ func (e *NameError) Error() string {
 func nameErr(kind, input, reason string) error {
 	return &NameError{Kind: kind, Input: input, Reason: reason}
 }
+
+// Errors of operations.
+var (
+	// ErrClosed: the Client or the operation was closed.
+	ErrClosed = errors.New("rendezvous: closed")
+	// ErrLimit: a limit on registrations or queries was reached.
+	ErrLimit = errors.New("rendezvous: limit reached")
+	// ErrNotFound: nothing answered before the context ended.
+	ErrNotFound = errors.New("rendezvous: not found")
+)
+
+// OpError reports which operation on what failed, and why.
+type OpError struct {
+	Op   string // "register", "browse", "resolve", "lookup", "query"
+	Name string // what it was about
+	Err  error
+}
+
+func (e *OpError) Error() string { return e.Op + " " + e.Name + ": " + e.Err.Error() }
+func (e *OpError) Unwrap() error { return e.Err }

@@ -41,7 +41,9 @@ type Config struct {
 	// later sets (from the interface monitor).
 	Links       []mdns.Link
 	LinkUpdates <-chan []mdns.Link
-	Logger      *slog.Logger
+	// OnLinks, if set, is called on the loop with each new set of links.
+	OnLinks func([]mdns.Link)
+	Logger  *slog.Logger
 	// GoodbyeTimeout bounds how long Close waits for goodbyes; 0 means 2 s.
 	GoodbyeTimeout time.Duration
 	// QueueLimit bounds each query's undelivered distinct results; 0 means
@@ -145,6 +147,9 @@ func (d *Driver) loop() {
 			if !ok {
 				d.cfg.LinkUpdates = nil
 				continue
+			}
+			if d.cfg.OnLinks != nil {
+				d.cfg.OnLinks(links)
 			}
 			if err := d.cfg.Transport.SetLinks(links); err != nil {
 				d.log.Warn("rendezvous: could not use the new interfaces", "err", err)

@@ -1,0 +1,129 @@
+package dnssd
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Client runs DNS-SD operations through a Backend. The zero value is ready
+// to use: it starts the embedded responder on first use. Close it to stop
+// the responder (which sends goodbyes for its registrations).
+type Client struct {
+	// Interfaces restricts the embedded responder to these interfaces.
+	Interfaces []string
+	// HostName is this host's name on the link ("" = the system's).
+	HostName string
+	// Logger receives the library's logs; nil discards them.
+	Logger *slog.Logger
+	// Backend, if set, is used instead of the embedded responder.
+	Backend Backend
+
+	mu     sync.Mutex
+	b      Backend
+	owned  bool
+	closed bool
+}
+
+// DefaultClient is used by the package-level functions.
+var DefaultClient = &Client{}
+
+func (c *Client) backend() (Backend, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.b != nil {
+		return c.b, nil
+	}
+	if c.Backend != nil {
+		c.b = c.Backend
+		return c.b, nil
+	}
+	b, err := NewEmbedded(EmbeddedConfig{Interfaces: c.Interfaces, HostName: c.HostName, Logger: c.Logger})
+	if err != nil {
+		return nil, err
+	}
+	c.b, c.owned = b, true
+	return b, nil
+}
+
+// Close ends every operation of the client; registrations send their
+// goodbyes. A Backend passed in is closed too.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.b != nil {
+		return c.b.Close()
+	}
+	return nil
+}
+
+// Registration is a published service. Close it to withdraw the service.
+type Registration struct {
+	svc Service
+	r   BackendRegistration
+}
+
+// Register publishes svc and returns once it is established on the network:
+// after probing (RFC 6762 §8.1) and, if the name was taken, renaming to
+// "Name (2)"…; Name reports the final name.
+func (c *Client) Register(ctx context.Context, svc Service) (*Registration, error) {
+	if svc.Domain == "" {
+		svc.Domain = Local
+	}
+	if err := svc.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := c.backend()
+	if err != nil {
+		return nil, &OpError{Op: "register", Name: svc.Instance().String(), Err: err}
+	}
+	r, err := b.Register(ctx, svc)
+	if err != nil {
+		return nil, &OpError{Op: "register", Name: svc.Instance().String(), Err: err}
+	}
+	return &Registration{svc: svc, r: r}, nil
+}
+
+// Register publishes svc with DefaultClient.
+func Register(ctx context.Context, svc Service) (*Registration, error) {
+	return DefaultClient.Register(ctx, svc)
+}
+
+// Name returns the instance name in use (after any rename).
+func (r *Registration) Name() string { return r.r.Name() }
+
+// Service returns the registered service with its current name.
+func (r *Registration) Service() Service {
+	s := r.svc
+	s.Name = r.Name()
+	return s
+}
+
+// Renamed delivers the new name whenever a conflict after registration
+// forces a rename (RFC 6762 §9); it is closed when the registration ends.
+func (r *Registration) Renamed() <-chan string { return r.r.Renamed() }
+
+// UpdateTXT replaces the TXT record; it is re-announced (RFC 6762 §8.4).
+func (r *Registration) UpdateTXT(ctx context.Context, txt TXT) error {
+	if err := r.r.UpdateTXT(ctx, txt); err != nil {
+		return &OpError{Op: "update", Name: r.Name(), Err: err}
+	}
+	r.svc.TXT = txt
+	return nil
+}
+
+// Close withdraws the service: goodbye packets tell every browser at once
+// (RFC 6762 §10.1). It waits up to two seconds for them to go out.
+func (r *Registration) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return r.r.Close(ctx)
+}
