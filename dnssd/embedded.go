@@ -158,8 +158,8 @@ func (e *embeddedReg) watch() {
 	}
 }
 
-func (e *embeddedReg) Name() string            { return e.r.Name() }
-func (e *embeddedReg) Renamed() <-chan string  { return e.renamed }
+func (e *embeddedReg) Name() string           { return e.r.Name() }
+func (e *embeddedReg) Renamed() <-chan string { return e.renamed }
 func (e *embeddedReg) Close(ctx context.Context) error {
 	return mapErr(e.r.Close(ctx))
 }
