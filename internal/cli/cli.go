@@ -33,6 +33,12 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"register", "NAME TYPE PORT [KEY=VALUE ...]: announce a service until interrupted", runRegister},
+		{"browse", "TYPE [DOMAIN]: list instances of a service type as they come and go", runBrowse},
+		{"resolve", "NAME TYPE [DOMAIN]: host, port, addresses and TXT of an instance", runResolve},
+		{"lookup", "HOST: addresses of a .local host", runLookup},
+		{"query", "NAME RRTYPE: records of any type", runQuery},
+		{"types", "service types on the link", runTypes},
 		{"simulate", "run a simulated Bonjour LAN (virtual network; nothing is sent on a real one)", runSimulate},
 	}
 }
@@ -43,9 +49,9 @@ usage: rendezvous <command> [flags] [arguments]
 
 commands:
 %s
-The commands that use a real network (register, browse, resolve, lookup,
-query, types, daemon) come in the next release; today rendezvous runs its
-engine on a simulated LAN.
+Common flags: --json (one JSON object per line), --timeout DURATION,
+--interface NAME (repeatable), --backend auto|embedded, --domain.
+Exit status: 0 success, 1 failure, 2 usage error.
 
 Run 'rendezvous <command> -h' for a command's flags.
 `

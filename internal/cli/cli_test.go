@@ -92,3 +92,39 @@ func TestSimulateJSONLines(t *testing.T) {
 		t.Errorf("conflicting names not renamed: %v", names)
 	}
 }
+
+// Bad input to the network commands is refused before any socket opens:
+// one line naming the problem, exit 2 (the issue's list).
+func TestNetworkCommandsRejectBadInputWithExit2(t *testing.T) {
+	long := strings.Repeat("x", 64)
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"register", "DAAP Server", "daap._tcp", "3689"}, `rendezvous register: service type "daap._tcp": must start with an underscore, as in _http._tcp (see 'rendezvous register -h')`},
+		{[]string{"register", long, "_daap._tcp", "3689"}, `rendezvous register: instance name "` + long + `": 64 bytes long; the limit is 63 bytes (RFC 6763 §4.1.1) (see 'rendezvous register -h')`},
+		{[]string{"register", "x", "_daap._tcp", "0"}, `rendezvous register: port "0": must be a number 1–65535 (see 'rendezvous register -h')`},
+		{[]string{"register", "x", "_daap._tcp", "65536"}, `rendezvous register: port "65536": must be a number 1–65535 (see 'rendezvous register -h')`},
+		{[]string{"register", "x", "_daap._tcp", "1", "k=" + strings.Repeat("v", 300)}, `rendezvous register: TXT entry "k=` + strings.Repeat("v", 300) + `": is 302 bytes; the limit is 255 (RFC 6763 §6.1) (see 'rendezvous register -h')`},
+		{[]string{"browse", "_http._tcp", "--interface", "nosuch0"}, "rendezvous browse: --interface nosuch0: no such network interface (see `ip link`) (see 'rendezvous browse -h')"},
+		{[]string{"browse"}, "rendezvous browse: want TYPE [DOMAIN], got 0 argument(s) (see 'rendezvous browse -h')"},
+		{[]string{"resolve", "x", "_http"}, `rendezvous resolve: service type "_http": needs a protocol: _tcp or _udp, as in _http._tcp (see 'rendezvous resolve -h')`},
+		{[]string{"query", "x.local", "BOGUS"}, `rendezvous query: record type "BOGUS": unknown (try A, AAAA, PTR, SRV, TXT, ANY) (see 'rendezvous query -h')`},
+		{[]string{"lookup"}, "rendezvous lookup: want HOST, got 0 argument(s) (see 'rendezvous lookup -h')"},
+		{[]string{"types", "--backend", "bonjour"}, `rendezvous types: --backend "bonjour": must be auto, embedded, avahi or mdnsresponder (see 'rendezvous types -h')`},
+		{[]string{"types", "--timeout", "-1s"}, "rendezvous types: --timeout -1s: must not be negative (see 'rendezvous types -h')"},
+	} {
+		code, _, stderr := run(tc.args...)
+		if code != 2 || strings.TrimSpace(stderr) != tc.msg {
+			t.Errorf("%q: exit %d, stderr %q\n want exit 2, %q", tc.args, code, stderr, tc.msg)
+		}
+	}
+}
+
+func TestFlagsMayFollowArguments(t *testing.T) {
+	fs := newTestFlagSet()
+	pos, err := parseArgs(fs.fs, []string{"a", "--json", "b", "--timeout", "2s"}, &bytes.Buffer{})
+	if err != nil || len(pos) != 2 || pos[0] != "a" || pos[1] != "b" || !fs.cf.json || fs.cf.timeout.String() != "2s" {
+		t.Fatalf("pos %q err %v flags %+v", pos, err, fs.cf)
+	}
+}

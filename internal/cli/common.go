@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/rendezvous-mdns/rendezvous/dnssd"
+)
+
+// commonFlags are the flags every network command takes (ARCHITECTURE.md).
+type commonFlags struct {
+	json       bool
+	timeout    time.Duration
+	interfaces stringList
+	backend    string
+	domain     string
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.json, "json", false, "print one JSON object per line")
+	fs.DurationVar(&c.timeout, "timeout", 0, "stop after this long (e.g. 5s); 0 means no limit")
+	fs.Var(&c.interfaces, "interface", "use only this network interface (repeatable)")
+	fs.StringVar(&c.backend, "backend", "auto", "responder to use: auto or embedded (avahi and mdnsresponder come later)")
+	fs.StringVar(&c.domain, "domain", "", "DNS-SD domain (default local.)")
+}
+
+// check validates the common flags.
+func (c *commonFlags) check() error {
+	switch c.backend {
+	case "auto", "embedded":
+	case "avahi", "mdnsresponder":
+		return usagef("--backend %s: not available in this release; use --backend embedded", c.backend)
+	default:
+		return usagef("--backend %q: must be auto, embedded, avahi or mdnsresponder", c.backend)
+	}
+	if c.timeout < 0 {
+		return usagef("--timeout %v: must not be negative", c.timeout)
+	}
+	for _, name := range c.interfaces {
+		if _, err := net.InterfaceByName(name); err != nil {
+			return usagef("--interface %s: no such network interface (see `ip link`)", name)
+		}
+	}
+	if c.domain != "" && strings.TrimSuffix(strings.ToLower(c.domain), ".") != "local" {
+		return usagef("--domain %s: only local. (multicast DNS) is available in this release", c.domain)
+	}
+	return nil
+}
+
+// client starts the client the flags ask for.
+func (c *commonFlags) client() *dnssd.Client {
+	return &dnssd.Client{Interfaces: c.interfaces}
+}
+
+// context bounds ctx by --timeout.
+func (c *commonFlags) context(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout > 0 {
+		return context.WithTimeout(ctx, c.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// parseArgs parses flags anywhere among the arguments ("browse _http._tcp
+// --json" works like "browse --json _http._tcp") and returns the
+// positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, stdout); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// progress prints a status line on stderr when it is a terminal.
+func progress(stderr io.Writer, format string, args ...any) {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(stderr, format+"\n", args...)
+	}
+}
+
+func emitJSON(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}
+
+func txtMap(t dnssd.TXT) map[string]string {
+	return t.Map()
+}
+
+// nameError turns a value-type validation error into a usage error.
+func nameError(err error) error {
+	if _, ok := err.(*dnssd.NameError); ok {
+		return usagef("%v", err)
+	}
+	return err
+}
