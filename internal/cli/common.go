@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -61,9 +62,14 @@ func (c *commonFlags) check() error {
 	return nil
 }
 
-// client starts the client the flags ask for.
+// client starts the client the flags ask for. RENDEZVOUS_DEBUG=1 in the
+// environment logs what the responder drops and decides, on stderr.
 func (c *commonFlags) client() *dnssd.Client {
-	return &dnssd.Client{Interfaces: c.interfaces}
+	cl := &dnssd.Client{Interfaces: c.interfaces}
+	if os.Getenv("RENDEZVOUS_DEBUG") != "" {
+		cl.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return cl
 }
 
 // context bounds ctx by --timeout.

@@ -36,6 +36,7 @@ var (
 type Stats struct {
 	PacketsIn, PacketsOut     uint64
 	DroppedMalformed          uint64 // did not parse
+	RecordsSkipped            uint64 // records that did not parse in a packet that did
 	DroppedOpcode             uint64 // opcode or rcode ≠ 0 (RFC 6762 §18.3, §18.11)
 	DroppedSourcePort         uint64 // response not from port 5353 (RFC 6762 §6)
 	DroppedOffLink            uint64 // unicast from an off-link source (RFC 6762 §11)
@@ -332,10 +333,15 @@ func (e *Engine) handlePacket(now time.Time, p Packet) {
 		return
 	}
 	var m dns.Msg
-	if err := m.Unpack(p.Data); err != nil {
+	skipped, err := unpack(p.Data, &m)
+	if err != nil {
 		e.stats.DroppedMalformed++
 		e.cfg.Logger.Debug("mdns: dropped malformed packet", "link", l.Name, "src", p.Src, "err", err)
 		return
+	}
+	if skipped > 0 {
+		e.stats.RecordsSkipped += uint64(skipped)
+		e.cfg.Logger.Debug("mdns: skipped records that do not parse", "link", l.Name, "src", p.Src, "count", skipped)
 	}
 	// RFC 6762 §18.3, §18.11: opcode and rcode must be zero.
 	if m.Opcode != 0 || m.Rcode != 0 {
