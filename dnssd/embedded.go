@@ -2,15 +2,14 @@ package dnssd
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
-
-	"crypto/rand"
-	"encoding/binary"
 
 	"github.com/rendezvous-mdns/rendezvous/internal/driver"
 	"github.com/rendezvous-mdns/rendezvous/internal/mdns"
