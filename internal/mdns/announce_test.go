@@ -62,7 +62,7 @@ func TestAnnounceRFC6762Sec8_3ThreeAnnouncementsDoublingFromOneSecond(t *testing
 }
 
 func TestAnnounceRFC6762Sec8_3HostNameAddressesAndReversePTR(t *testing.T) {
-	h := newHarness(t, Config{}, ourV4, ourV6)
+	h := newHarness(t, Config{PublishReverse: true}, ourV4, ourV6)
 	h.advance(10 * time.Second)
 	ann := responses(h.takeV4())
 	if len(ann) != 3 {

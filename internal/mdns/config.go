@@ -44,6 +44,12 @@ type Config struct {
 	// responder on this host shares port 5353 and would receive the unicast
 	// answers to a QU query. The series continues with QM queries.
 	OneShotFirst bool
+	// PublishReverse also announces a reverse-mapping PTR for each address
+	// (4.3.2.1.in-addr.arpa. → host.local.), as Apple's responder does. It
+	// is off by default: when another responder (avahi-daemon) runs on the
+	// same host it owns those names too, and two owners of one reverse name
+	// are a conflict that makes it rename its host.
+	PublishReverse bool
 
 	// Limits; 0 means the default in parentheses.
 	MaxCacheRecords  int // records in the cache (10,000)

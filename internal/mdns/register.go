@@ -392,6 +392,9 @@ func (gl *groupLink) hostRecords() []*rec {
 		}
 		out = append(out, newRec(gl, rr, true, true))
 	}
+	if !e.cfg.PublishReverse {
+		return out
+	}
 	for _, p := range gl.l.Addrs {
 		rev, err := dns.ReverseAddr(p.Addr().Unmap().WithZone("").String())
 		if err != nil {

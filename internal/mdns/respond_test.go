@@ -303,7 +303,7 @@ func TestRespondRFC6763Sec7_1Subtypes(t *testing.T) {
 }
 
 func TestRespondReversePTR(t *testing.T) {
-	h := established(t, Config{})
+	h := established(t, Config{PublishReverse: true})
 	h.inject(peerSrc, mkQuery(qm("1.0.0.10.in-addr.arpa.", dns.TypePTR)))
 	out := responses(h.takeV4())
 	if len(out) != 1 || out[0].msg.Answer[0].(*dns.PTR).Ptr != "host.local." {
