@@ -67,7 +67,7 @@ zc.unregister_service(info)
 zc.close()
 `
 
-func requirePython(t *testing.T) {
+func requirePython(t testing.TB) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import zeroconf").Run(); err != nil {
 		t.Skip("python3-zeroconf is not installed (the README's test command installs it)")
 	}

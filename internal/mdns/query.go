@@ -95,6 +95,15 @@ func (qu *query) addLink(now time.Time, l *link) {
 	ql := &queryLink{q: qu, l: l}
 	ql.t = newTimer(ql.fire)
 	qu.links[l.ID] = ql
+	if qu.e.cfg.OneShotFirst {
+		// A one-shot query (RFC 6762 §5.1) goes out at once: the 20–120 ms
+		// delay of §5.2 is for continuous queries, which follow from
+		// port 5353 a second later.
+		ql.l.out.oneShot = append(ql.l.out.oneShot, dns.Question{Name: qu.q.Name, Qtype: qu.q.Type, Qclass: dns.ClassINET})
+		qu.e.stats.QueriesSent++
+		ql.advance(now)
+		return
+	}
 	qu.e.schedule(ql.t, now.Add(qu.e.randDur(queryDelayMin, queryDelayMax)))
 }
 
@@ -113,12 +122,6 @@ func (qu *query) matches(lname string, t uint16) bool {
 func (ql *queryLink) fire(now time.Time) {
 	e := ql.q.e
 	q := dns.Question{Name: ql.q.q.Name, Qtype: ql.q.q.Type, Qclass: dns.ClassINET}
-	if ql.sent == 0 && e.cfg.OneShotFirst {
-		ql.l.out.oneShot = append(ql.l.out.oneShot, q)
-		e.stats.QueriesSent++
-		ql.advance(now)
-		return
-	}
 	if ql.sent == 0 && !e.cfg.DisableQU {
 		q.Qclass |= cacheFlushBit // QU on the first query (RFC 6762 §5.4)
 	}
