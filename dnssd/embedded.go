@@ -76,7 +76,7 @@ func newEmbedded(cfg EmbeddedConfig, tr driver.Transport, links []mdns.Link, upd
 	b := &embedded{names: map[mdns.LinkID]string{}}
 	b.setLinks(links)
 	d, err := driver.New(driver.Config{
-		Engine:    mdns.Config{HostName: host, Seed: binary.LittleEndian.Uint64(seed[:]), Logger: cfg.Logger, OneShotFirst: true},
+		Engine:    mdns.Config{HostName: host, Seed: binary.LittleEndian.Uint64(seed[:]), Logger: cfg.Logger, OneShotFirst: true, LazyHost: true},
 		Transport: tr, Links: links, LinkUpdates: updates, OnLinks: b.setLinks, Logger: cfg.Logger,
 	})
 	if err != nil {

@@ -9,14 +9,17 @@ import (
 	"github.com/rendezvous-mdns/rendezvous/internal/netnstest"
 )
 
-// Every namespace shares the machine's host name, so two rendezvous
-// registrants on one LAN claim the same host name: the later one must
-// defend nothing and rename itself "name-2" (RFC 6762 §9), and its SRV
-// must point there.
+// Two hosts with the same host name: the later registrant renames its host
+// "name-2" (RFC 6762 §9), and its SRV points there.
 func TestHostNameConflictRenamesTheHost(t *testing.T) {
 	lan := netnstest.NewLAN(t, 3)
 	startRegister(t, lan.Hosts[0], "First", "_daap._tcp", "3689")
-	startRegister(t, lan.Hosts[1], "Second", "_daap._tcp", "3690")
+	// Host 2 calls itself h1 too.
+	second := lan.Hosts[1].Start("unshare", "--uts", "sh", "-c", `hostname h1 && exec "$0" "$@"`,
+		binary, "register", "--json", "--interface", "eth0", "Second", "_daap._tcp", "3690")
+	if !second.WaitFor(`"event":"registered"`, 10*time.Second) {
+		t.Fatalf("second registrant:\n%s", second.Output())
+	}
 	r := lan.Hosts[2].Start(binary, "resolve", "--json", "--timeout", "5s", "--interface", "eth0", "Second", "_daap._tcp")
 	if err := r.Wait(10 * time.Second); err != nil {
 		t.Fatalf("resolve: %v\n%s", err, r.Output())

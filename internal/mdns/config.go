@@ -50,6 +50,10 @@ type Config struct {
 	// same host it owns those names too, and two owners of one reverse name
 	// are a conflict that makes it rename its host.
 	PublishReverse bool
+	// LazyHost publishes the host name only once the first service is
+	// published. A process that only browses and resolves then claims no
+	// name on the network (and fights nobody over one).
+	LazyHost bool
 
 	// Limits; 0 means the default in parentheses.
 	MaxCacheRecords  int // records in the cache (10,000)

@@ -75,9 +75,10 @@ type Engine struct {
 	links     map[LinkID]*link
 	linkOrder []*link // links by ID (sortedLinks)
 
-	host    *group
-	groups  map[RegID]*group
-	nextReg RegID
+	host       *group
+	hostActive bool // the host name is published (Config.LazyHost)
+	groups     map[RegID]*group
+	nextReg    RegID
 
 	queries   map[QueryID]*query
 	queryIdx  map[string][]*query // lower-case name → queries for it
@@ -124,6 +125,7 @@ func New(cfg Config) *Engine {
 	}
 	e.cache.init(e)
 	e.host = e.newHostGroup(c.HostName)
+	e.hostActive = !c.LazyHost
 	return e
 }
 
@@ -232,7 +234,9 @@ func (e *Engine) addLink(now time.Time, nl Link) {
 	l := newLink(e, nl)
 	e.links[nl.ID] = l
 	e.reorderLinks()
-	e.host.addLink(now, l)
+	if e.hostActive {
+		e.host.addLink(now, l)
+	}
 	for _, id := range e.sortedGroupIDs() {
 		e.groups[id].addLink(now, l)
 	}

@@ -62,3 +62,27 @@ func TestLocalRegistrationAddedWhenAnnounced(t *testing.T) {
 		t.Fatalf("%d Added events for our own service, want 1", added)
 	}
 }
+
+func TestLazyHostClaimsNoNameUntilAServiceIsPublished(t *testing.T) {
+	h := newHarness(t, Config{LazyHost: true})
+	startQuery(t, h, "_daap._tcp.local.", dns.TypePTR)
+	h.advance(10 * time.Second)
+	for _, s := range h.take() {
+		if s.msg.Response || len(s.msg.Ns) > 0 {
+			t.Fatalf("a browse-only engine sent %v", s.msg)
+		}
+	}
+	h.publish(daap())
+	h.advance(10 * time.Second)
+	hostProbed := false
+	for _, s := range h.take() {
+		if !s.msg.Response && len(s.msg.Ns) > 0 {
+			for _, q := range s.msg.Question {
+				hostProbed = hostProbed || q.Name == "host.local."
+			}
+		}
+	}
+	if !hostProbed {
+		t.Fatal("the host name was not probed with the first service")
+	}
+}

@@ -98,6 +98,13 @@ func (e *Engine) Publish(now time.Time, s ServiceSpec) (RegID, error) {
 	}
 	s.Subtypes = slices.Clone(s.Subtypes)
 	s.TXT = slices.Clone(s.TXT)
+	if !e.hostActive {
+		// Config.LazyHost: the first service brings the host name.
+		e.hostActive = true
+		for _, l := range e.sortedLinks() {
+			e.host.addLink(now, l)
+		}
+	}
 	id := e.nextReg
 	e.nextReg++
 	g := &group{e: e, id: id, spec: s, base: s.Instance, n: 1, links: map[LinkID]*groupLink{}}

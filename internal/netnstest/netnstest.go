@@ -142,7 +142,10 @@ func (h *Host) IP(args ...string) {
 // Command returns a command that runs inside the host's namespace, with
 // EnvNamespace set so that the child can check where it is.
 func (h *Host) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.NS, name}, args...)...)
+	// Each host gets its own UTS namespace and host name (h1, h2…), as
+	// separate machines would have.
+	wrapped := append([]string{"netns", "exec", h.NS, "unshare", "--uts", "sh", "-c", `hostname "$0" && exec "$@"`, h.Name, name}, args...)
+	cmd := exec.CommandContext(ctx, "ip", wrapped...)
 	cmd.Env = append(os.Environ(), EnvNamespace+"="+h.NS)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
