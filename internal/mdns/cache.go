@@ -2,6 +2,7 @@ package mdns
 
 import (
 	"container/list"
+	"net/netip"
 	"slices"
 	"strconv"
 	"time"
@@ -42,8 +43,9 @@ type centry struct {
 	replaced    bool // its successor was reported as Updated
 	unique      bool // arrived with the cache-flush bit
 
-	poofN     int
+	poofN     int // distinct hosts whose queries went unanswered
 	poofFirst time.Time
+	poofSrc   netip.Addr // the first of them
 
 	reconfirm        time.Time // deadline of a reconfirmation (§10.4)
 	reconfirmQueries int
@@ -123,6 +125,14 @@ func (c *cache) interested(ce *centry) bool {
 }
 
 func (c *cache) notify(kind EventKind, ce *centry, old *centry) {
+	if kind != EventUpdated {
+		// The same record may also be one of ours (two owners of a name
+		// before a conflict is settled): queries see it once, present while
+		// either source has it.
+		if l := c.e.links[ce.link]; l != nil && l.local[ce.key] > 0 {
+			return
+		}
+	}
 	for _, q := range c.e.queryIdx[ce.lname] {
 		if !q.matches(ce.lname, ce.rtype) || q.links[ce.link] == nil {
 			continue
@@ -326,22 +336,30 @@ func (c *cache) tick(now time.Time, ce *centry) {
 	c.reschedule(now, ce)
 }
 
-// poofSeen notes a query from another host that should have drawn ce. A
-// query that comes less than a second after the record was last heard does
-// not count: it crossed that answer on the wire, and the owner's rate limit
-// (§6) forbids answering it again so soon.
-func (c *cache) poofSeen(now time.Time, ce *centry) {
+// poofSeen notes a query from src that should have drawn ce. Only queries
+// from two different hosts count (§10.5 speaks of queries, plural, that go
+// unanswered): one host's own repeated queries never do — it may be the
+// record's owner, which does not answer itself. A query that comes less
+// than a second after the record was last heard does not count either: it
+// crossed that answer on the wire, and the owner's rate limit (§6) forbids
+// answering it again so soon.
+func (c *cache) poofSeen(now time.Time, ce *centry, src netip.Addr) {
 	if now.Sub(ce.received) < rateLimit {
 		return
 	}
 	if ce.poofN == 0 || now.Sub(ce.poofFirst) > poofWindow {
-		ce.poofN = 0
+		ce.poofN = 1
 		ce.poofFirst = now
+		ce.poofSrc = src
+		return
+	}
+	// Another host: another address, and not the other address family's
+	// copy of the same query, which arrives at the same moment.
+	if src == ce.poofSrc || now.Sub(ce.poofFirst) < rateLimit || ce.poofN >= poofQueries {
+		return
 	}
 	ce.poofN++
-	if ce.poofN == poofQueries {
-		c.reschedule(now, ce)
-	}
+	c.reschedule(now, ce)
 }
 
 // removeLink forgets every record heard on link.
@@ -375,17 +393,18 @@ func cacheTTL(ttl uint32) time.Duration {
 	return min(time.Duration(ttl)*time.Second, maxCacheTTL)
 }
 
-// askSoon brings forward, to one second from now, the next query of every
-// running query that wanted ce. POOF (§10.5) works on circumstantial
-// evidence: on a lossy link it sometimes removes a record whose owner is
-// alive, and asking again soon puts it back without waiting out a long
-// query interval. The interval itself keeps growing as usual.
+// askSoon restarts, one second from now, the query series of every running
+// query that wanted ce. POOF (§10.5) works on circumstantial evidence: on a
+// lossy link it sometimes removes a record whose owner is alive, and asking
+// again soon (and then at 2, 4, 8 s…) puts it back without waiting out an
+// interval that may have grown to an hour.
 func (c *cache) askSoon(now time.Time, ce *centry) {
 	for _, q := range c.e.queryIdx[ce.lname] {
 		if !q.matches(ce.lname, ce.rtype) {
 			continue
 		}
 		if ql := q.links[ce.link]; ql != nil {
+			ql.interval = 0 // the series starts over: 1 s, 2 s, 4 s…
 			c.e.scheduleEarlier(ql.t, now.Add(time.Second))
 		}
 	}

@@ -246,6 +246,9 @@ func (e *Engine) addLink(now time.Time, nl Link) {
 }
 
 func (e *Engine) removeLink(now time.Time, l *link) {
+	// Records heard there are gone: report them while the queries still
+	// include the link.
+	e.cache.removeLink(now, l.ID)
 	e.host.removeLink(l)
 	for _, id := range e.sortedGroupIDs() {
 		e.groups[id].removeLink(l)
@@ -254,7 +257,6 @@ func (e *Engine) removeLink(now time.Time, l *link) {
 		e.queries[id].removeLink(l)
 	}
 	l.close()
-	e.cache.removeLink(now, l.ID)
 	delete(e.links, l.ID)
 	e.reorderLinks()
 	for _, id := range e.sortedGroupIDs() {

@@ -20,7 +20,7 @@ func (l *link) localAdd(r *rec) {
 	}
 	r.reported = true
 	l.local[r.key]++
-	if l.local[r.key] == 1 {
+	if l.local[r.key] == 1 && l.e.cache.get(l.ID, r.key) == nil {
 		l.e.notifyLocal(EventAdded, l, r, nil)
 	}
 }
@@ -34,7 +34,9 @@ func (l *link) localRemove(r *rec) {
 	l.local[r.key]--
 	if l.local[r.key] <= 0 {
 		delete(l.local, r.key)
-		l.e.notifyLocal(EventRemoved, l, r, nil)
+		if l.e.cache.get(l.ID, r.key) == nil {
+			l.e.notifyLocal(EventRemoved, l, r, nil)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package mdns
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/miekg/dns"
@@ -167,25 +168,12 @@ func (e *Engine) queueQuestion(now time.Time, l *link, q dns.Question) {
 		// python-zeroconf (RFC 6762 §7.1 compares it with half the TTL).
 		l.out.known = append(l.out.known, withTTL(ce.rr, ce.remaining(now), false))
 	}
-	// Our own records are known answers too: nobody else should answer
-	// with them, and a query that left them out would look, to hosts
-	// watching for POOF (§10.5), like a query their owner ignored.
-	for _, r := range l.localRecords(lowerName(q.Name), q.Qtype) {
-		if l.out.knownKeys == nil {
-			l.out.knownKeys = map[string]bool{}
-		}
-		if l.out.knownKeys[r.key] {
-			continue
-		}
-		l.out.knownKeys[r.key] = true
-		l.out.known = append(l.out.known, r.plain)
-	}
 }
 
 // observeQuery looks at another host's single-packet query on link l:
 // duplicate question suppression (RFC 6762 §7.3) and passive observation of
 // failures (§10.5).
-func (e *Engine) observeQuery(now time.Time, l *link, questions []dns.Question, known []keyedRR) {
+func (e *Engine) observeQuery(now time.Time, l *link, src netip.Addr, questions []dns.Question, known []keyedRR) {
 	var theirs map[string]bool
 	for _, q := range questions {
 		if q.Qclass&cacheFlushBit != 0 {
@@ -229,7 +217,7 @@ func (e *Engine) observeQuery(now time.Time, l *link, questions []dns.Question, 
 		}
 		for _, ce := range cached {
 			if !theirs[ce.key] {
-				e.cache.poofSeen(now, ce)
+				e.cache.poofSeen(now, ce, src)
 			}
 		}
 	}

@@ -343,10 +343,12 @@ func TestCacheRFC6762Sec10_5POOF(t *testing.T) {
 		answer(t, h, "_ipp._tcp.local. 4500 IN PTR A._ipp._tcp.local.")
 		h.advance(5 * time.Second)
 		h.takeEvents()
-		// Two queries from another host that do not list the record.
+		// Queries from two other hosts that do not list the record (one
+		// host's repeated queries do not count: it may be the owner).
 		h.inject(other, mkQuery(qm("_ipp._tcp.local.", dns.TypePTR)))
 		h.advance(2 * time.Second)
 		h.inject(other, mkQuery(qm("_ipp._tcp.local.", dns.TypePTR)))
+		h.inject(netip.AddrPortFrom(netip.MustParseAddr("10.0.0.8"), Port), mkQuery(qm("_ipp._tcp.local.", dns.TypePTR)))
 		if answered {
 			h.advance(time.Second)
 			answer(t, h, "_ipp._tcp.local. 4500 IN PTR A._ipp._tcp.local.")
@@ -488,5 +490,36 @@ func TestInputOwnMulticastLoopedBackIgnored(t *testing.T) {
 	h.advance(5 * time.Second)
 	if h.e.Stats().Conflicts != 0 {
 		t.Fatal("own packets caused a conflict")
+	}
+}
+
+func TestCacheRFC6762Sec10_5NoPOOFFromOneHostsQueries(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.settle()
+	startQuery(t, h, "_ipp._tcp.local.", dns.TypePTR)
+	answer(t, h, "_ipp._tcp.local. 4500 IN PTR A._ipp._tcp.local.")
+	h.advance(5 * time.Second)
+	owner := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.7"), Port)
+	for i := 0; i < 4; i++ {
+		h.inject(owner, mkQuery(qm("_ipp._tcp.local.", dns.TypePTR)))
+		h.advance(2 * time.Second)
+	}
+	h.advance(10 * time.Second)
+	if h.e.Stats().RecordsPoofed != 0 {
+		t.Fatal("one host's unanswered queries expired the record; it may be the record's owner")
+	}
+}
+
+func TestLinkRemovalReportsItsRecordsRemoved(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.settle()
+	q := startQuery(t, h, "_ipp._tcp.local.", dns.TypePTR)
+	answer(t, h, "_ipp._tcp.local. 4500 IN PTR A._ipp._tcp.local.")
+	h.takeEvents()
+	h.e.SetLinks(h.now, nil)
+	h.drain()
+	evs := h.takeEvents()
+	if len(evs) != 1 || evs[0].Kind != EventRemoved || evs[0].Query != q || evs[0].Link != testLink {
+		t.Fatalf("events %+v, want the record Removed when its link went away", evs)
 	}
 }

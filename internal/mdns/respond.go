@@ -185,7 +185,7 @@ func (e *Engine) handleQuery(now time.Time, l *link, p Packet, m *dns.Msg) {
 		return
 	}
 	known := e.keyedKnown(m.Answer, e.cfg.MaxKnownAnswers)
-	e.observeQuery(now, l, m.Question, known)
+	e.observeQuery(now, l, p.Src.Addr(), m.Question, known)
 	probe := len(m.Ns) > 0
 	if probe {
 		e.handleProbes(now, l, m)

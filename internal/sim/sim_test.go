@@ -157,3 +157,24 @@ func BenchmarkSim100Hosts(b *testing.B) {
 	b.ReportMetric(float64(packets)/100, "packets/host")
 	b.ReportMetric(float64(bytes)/100, "bytes/host")
 }
+
+// Two hosts take the same name while cut off from each other; once the
+// partition heals, the conflict must be found (RFC 6762 §9) and one renamed.
+func TestSimConflictFoundAfterPartitionHeals(t *testing.T) {
+	for _, seed := range seeds(5) {
+		sc := Scenario{Hosts: 3, Loss: 0.05, MinDelay: 100 * time.Microsecond, MaxDelay: 2 * time.Millisecond,
+			Partitions: []Partition{{Host: 1, From: 0, To: 15 * time.Second}}}
+		for h := 0; h < 3; h++ {
+			sc.Browsers = append(sc.Browsers, BrowserPlan{Host: h, Type: "_ipp._tcp", At: 500 * time.Millisecond})
+		}
+		sc.Services = []ServicePlan{
+			{Host: 0, Name: "Printer", Type: "_ipp._tcp", At: time.Second},
+			{Host: 1, Name: "Printer", Type: "_ipp._tcp", At: time.Second},
+		}
+		r := Run(sc, seed)
+		report(t, r)
+		if r.FinalNames[0] == r.FinalNames[1] {
+			t.Errorf("seed %d: both hosts still called %q", seed, r.FinalNames[0])
+		}
+	}
+}
