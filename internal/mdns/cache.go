@@ -180,6 +180,12 @@ func (c *cache) add(now time.Time, link LinkID, k keyedRR) {
 		}
 	}
 	if ce != nil {
+		if ce.replaced {
+			// Superseded a moment ago, now re-sent as part of the RRset
+			// (§10.2: a set may span packets): it is current again.
+			ce.replaced = false
+			c.notify(EventAdded, ce, nil)
+		}
 		ce.received = now
 		ce.ttl = cacheTTL(h.Ttl)
 		ce.expire = now.Add(ce.ttl)

@@ -57,6 +57,9 @@ func (e *Engine) StartQuery(now time.Time, q Question) (QueryID, error) {
 	for _, l := range e.sortedLinks() {
 		qu.addLink(now, l)
 		for _, ce := range e.cache.lookup(l.ID, qu.lname, q.Type) {
+			if ce.replaced || ce.flushed {
+				continue // on its way out: superseded, or said goodbye
+			}
 			e.emit(Event{Kind: EventAdded, Query: qu.id, Link: l.ID, Record: dns.Copy(ce.rr)})
 		}
 		for _, r := range l.localRecords(qu.lname, q.Type) {

@@ -523,3 +523,58 @@ func TestLinkRemovalReportsItsRecordsRemoved(t *testing.T) {
 		t.Fatalf("events %+v, want the record Removed when its link went away", evs)
 	}
 }
+
+func TestCacheRFC6762Sec10_2RRsetAcrossPacketsStaysConsistent(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.settle()
+	q := startQuery(t, h, "printer.local.", dns.TypeA)
+	answer(t, h, "printer.local. 120 IN A 10.0.0.50")
+	h.advance(2 * time.Second)
+	h.takeEvents()
+	flush := func(s string) {
+		r := rr(t, s)
+		r.Header().Class |= cacheFlushBit
+		h.inject(peerSrc, response(r))
+	}
+	flush("printer.local. 120 IN A 10.0.0.51")
+	h.advance(300 * time.Millisecond)
+	flush("printer.local. 120 IN A 10.0.0.50") // the rest of the RRset
+	h.advance(3 * time.Second)
+	shown := map[string]bool{"10.0.0.50": true}
+	for _, ev := range h.takeEvents() {
+		if ev.Query != q {
+			continue
+		}
+		a := ev.Record.(*dns.A).A.String()
+		switch ev.Kind {
+		case EventAdded:
+			shown[a] = true
+		case EventUpdated:
+			delete(shown, ev.Old.(*dns.A).A.String())
+			shown[a] = true
+		case EventRemoved:
+			delete(shown, a)
+		}
+	}
+	if !shown["10.0.0.50"] || !shown["10.0.0.51"] || len(shown) != 2 || h.e.Stats().CacheRecords != 2 {
+		t.Fatalf("the query shows %v; the cache holds %d; want both addresses", shown, h.e.Stats().CacheRecords)
+	}
+}
+
+func TestQueryStartedDuringAFlushSeesOnlyTheCurrentData(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.settle()
+	v1 := rr(t, `A._ipp._tcp.local. 4500 IN TXT "v=1"`)
+	v1.Header().Class |= cacheFlushBit
+	h.inject(peerSrc, response(v1))
+	h.advance(2 * time.Second)
+	v2 := rr(t, `A._ipp._tcp.local. 4500 IN TXT "v=2"`)
+	v2.Header().Class |= cacheFlushBit
+	h.inject(peerSrc, response(v2))
+	h.advance(500 * time.Millisecond)
+	startQuery(t, h, "A._ipp._tcp.local.", dns.TypeTXT)
+	evs := h.takeEvents()
+	if len(evs) != 1 || evs[0].Record.(*dns.TXT).Txt[0] != "v=2" {
+		t.Fatalf("events %+v, want only v=2", evs)
+	}
+}
