@@ -18,11 +18,10 @@ import (
 // runBrowse: rendezvous browse [flags] TYPE [DOMAIN]; live until
 // interrupted or --timeout.
 func runBrowse(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("browse", flag.ContinueOnError)
-	var cf commonFlags
-	cf.register(fs)
-	resolve := fs.Bool("resolve", false, "resolve each instance: host, port, addresses, TXT")
-	pos, err := parseArgs(fs, args, stdout)
+	var resolve *bool
+	cf, pos, err := parseCommand("browse", args, stdout, func(fs *flag.FlagSet) {
+		resolve = fs.Bool("resolve", false, "resolve each instance: host, port, addresses, TXT")
+	})
 	if err != nil {
 		return err
 	}
@@ -40,10 +39,8 @@ func runBrowse(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return nameError(err)
 	}
-	ctx, cancel := cf.context(ctx)
-	defer cancel()
-	c := cf.client()
-	defer c.Close()
+	ctx, c, stop := cf.start(ctx)
+	defer stop()
 	if !cf.json {
 		fmt.Fprintf(stdout, "%-7s %-10s %-32s %-20s %s\n", "EVENT", "INTERFACE", "NAME", "TYPE", "DOMAIN")
 	}
@@ -100,10 +97,7 @@ func addrStrings(as []netip.Addr) []string {
 
 // runResolve: rendezvous resolve [flags] NAME TYPE [DOMAIN].
 func runResolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("resolve", flag.ContinueOnError)
-	var cf commonFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, stdout)
+	cf, pos, err := parseCommand("resolve", args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -125,10 +119,8 @@ func runResolve(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := inst.Validate(); err != nil {
 		return nameError(err)
 	}
-	ctx, cancel := cf.context(ctx)
-	defer cancel()
-	c := cf.client()
-	defer c.Close()
+	ctx, c, stop := cf.start(ctx)
+	defer stop()
 	progress(stderr, "Resolving %s…", inst)
 	rs, err := c.Resolve(ctx, inst)
 	if err != nil {
@@ -148,10 +140,7 @@ func runResolve(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // runLookup: rendezvous lookup [flags] HOST.
 func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("lookup", flag.ContinueOnError)
-	var cf commonFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, stdout)
+	cf, pos, err := parseCommand("lookup", args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -161,10 +150,8 @@ func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 {
 		return usagef("want HOST, got %d argument(s)", len(pos))
 	}
-	ctx, cancel := cf.context(ctx)
-	defer cancel()
-	c := cf.client()
-	defer c.Close()
+	ctx, c, stop := cf.start(ctx)
+	defer stop()
 	progress(stderr, "Looking up %s…", pos[0])
 	addrs, err := c.LookupHost(ctx, pos[0])
 	if err != nil {
@@ -193,10 +180,7 @@ func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // runQuery: rendezvous query [flags] NAME RRTYPE; live until --timeout or
 // interrupted; exits non-zero if nothing was found.
 func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	var cf commonFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, stdout)
+	cf, pos, err := parseCommand("query", args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -213,10 +197,8 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, ok := dns.IsDomainName(pos[0]); !ok {
 		return usagef("name %q: not a DNS name", pos[0])
 	}
-	ctx, cancel := cf.context(ctx)
-	defer cancel()
-	c := cf.client()
-	defer c.Close()
+	ctx, c, stop := cf.start(ctx)
+	defer stop()
 	progress(stderr, "Querying %s %s… (Ctrl-C to stop)", pos[0], pos[1])
 	found := false
 	for ev, err := range c.Query(ctx, pos[0], rrtype) {
@@ -243,10 +225,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // runTypes: rendezvous types [flags]: service types on the link (RFC 6763 §9).
 func runTypes(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("types", flag.ContinueOnError)
-	var cf commonFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, stdout)
+	cf, pos, err := parseCommand("types", args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -256,10 +235,8 @@ func runTypes(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) != 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	ctx, cancel := cf.context(ctx)
-	defer cancel()
-	c := cf.client()
-	defer c.Close()
+	ctx, c, stop := cf.start(ctx)
+	defer stop()
 	if !cf.json {
 		fmt.Fprintf(stdout, "%-7s %-10s %-24s %s\n", "EVENT", "INTERFACE", "TYPE", "DOMAIN")
 	}

@@ -120,3 +120,29 @@ func nameError(err error) error {
 	}
 	return err
 }
+
+// parseCommand creates a subcommand's flags (the common ones plus those
+// extra adds), parses args and checks the common flags.
+func parseCommand(name string, args []string, stdout io.Writer, extra func(*flag.FlagSet)) (*commonFlags, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cf := &commonFlags{}
+	cf.register(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	pos, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cf, pos, nil
+}
+
+// start bounds ctx by --timeout and starts the client; stop undoes both.
+func (c *commonFlags) start(ctx context.Context) (context.Context, *dnssd.Client, func()) {
+	ctx, cancel := c.context(ctx)
+	cl := c.client()
+	return ctx, cl, func() {
+		cl.Close()
+		cancel()
+	}
+}

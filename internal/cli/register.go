@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,10 +12,7 @@ import (
 // runRegister: rendezvous register [flags] NAME TYPE PORT [KEY=VALUE ...]
 // stays up until SIGINT/SIGTERM (or --timeout), then sends goodbyes.
 func runRegister(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("register", flag.ContinueOnError)
-	var cf commonFlags
-	cf.register(fs)
-	pos, err := parseArgs(fs, args, stdout)
+	cf, pos, err := parseCommand("register", args, stdout, nil)
 	if err != nil {
 		return err
 	}
@@ -42,10 +38,8 @@ func runRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := svc.Validate(); err != nil {
 		return nameError(err)
 	}
-	ctx, cancel := cf.context(ctx)
-	defer cancel()
-	c := cf.client()
-	defer c.Close()
+	ctx, c, stop := cf.start(ctx)
+	defer stop()
 	progress(stderr, "Registering %q (probing the name)…", svc.Name)
 	reg, err := c.Register(ctx, svc)
 	if err != nil {
