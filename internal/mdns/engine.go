@@ -16,6 +16,7 @@ package mdns
 import (
 	"errors"
 	"hash/maphash"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -273,23 +274,11 @@ func (e *Engine) changeLink(now time.Time, l *link, nl Link) {
 	e.host.addrsChanged(now, l)
 }
 
-func (e *Engine) sortedQueryIDs() []QueryID {
-	ids := make([]QueryID, 0, len(e.queries))
-	for id := range e.queries {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+// sortedQueryIDs and sortedGroupIDs give map contents a fixed order, so that
+// everything the engine does is deterministic.
+func (e *Engine) sortedQueryIDs() []QueryID { return slices.Sorted(maps.Keys(e.queries)) }
 
-func (e *Engine) sortedGroupIDs() []RegID {
-	ids := make([]RegID, 0, len(e.groups))
-	for id := range e.groups {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
+func (e *Engine) sortedGroupIDs() []RegID { return slices.Sorted(maps.Keys(e.groups)) }
 
 // randDur returns a uniformly random duration in [lo, hi].
 func (e *Engine) randDur(lo, hi time.Duration) time.Duration {
