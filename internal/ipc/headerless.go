@@ -58,10 +58,11 @@ func DecodePropertyReply(b []byte) (PropertyReply, error) {
 	case len(b) > end:
 		return PropertyReply{}, &DecodeError{Field: "end of value", Offset: end, Err: ErrTrailing}
 	}
-	return PropertyReply{
-		Error: Error(int32(binary.BigEndian.Uint32(b))),
-		Value: bytes.Clone(b[PropertyReplyHeaderLen:end]),
-	}, nil
+	p := PropertyReply{Error: Error(int32(binary.BigEndian.Uint32(b)))}
+	if end > PropertyReplyHeaderLen {
+		p.Value = bytes.Clone(b[PropertyReplyHeaderLen:end])
+	}
+	return p, nil
 }
 
 // Append appends the encoded answer to dst. A value over MaxDataLen bytes is

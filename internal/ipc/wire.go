@@ -80,8 +80,8 @@ func (r *reader) str(field string) string {
 func (r *reader) blob(lenField, field string) []byte {
 	n := r.u16(lenField)
 	p := r.take(int(n), field)
-	if p == nil {
-		return nil
+	if len(p) == 0 {
+		return nil // empty is nil, as after a round trip through Encode
 	}
 	return bytes.Clone(p)
 }
