@@ -148,6 +148,10 @@ func TestEncodeInvalid(t *testing.T) {
 		{"body over MaxDataLen", Request{Body: GetPropertyRequest{Property: strings.Repeat("x", MaxDataLen)}}.Encode},
 		{"op disagrees", Request{Header: Header{Op: OpQueryRequest}, Body: BrowseRequest{}}.Encode},
 		{"reply op disagrees", Reply{Header: Header{Op: OpQueryReply}, Body: BrowseReply{}}.Encode},
+		{"placeholder with NoErrSD", Request{Header: Header{IPCFlags: NoErrSD}, HasErrReturn: true, Body: RegisterRecordRequest{}}.Encode},
+		{"placeholder on cancel", Request{HasErrReturn: true, Body: CancelRequest{}}.Encode},
+		{"placeholder on getproperty", Request{HasErrReturn: true, Body: GetPropertyRequest{}}.Encode},
+		{"record op without placeholder", Request{Body: UpdateRecordRequest{}}.Encode},
 		{"TLVs without flag", Request{Body: ConnectionRequest{}, TLVs: []byte{0, 1, 0, 0}}.Encode},
 		{"property too long", PropertyReply{Value: make([]byte, MaxDataLen+1)}.Encode},
 	}

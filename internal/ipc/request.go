@@ -117,9 +117,12 @@ func trailing(h Header, r *reader) ([]byte, error) {
 
 // Append appends the encoded frame to dst. It fails, leaving dst as it was,
 // with an error wrapping ErrInvalid if Body is nil, Header.Op disagrees with
-// Body, ErrReturnPath is set without HasErrReturn, TLVs are set without the
-// TrailingTLVs flag, a string contains a NUL, rdata or TXT is over 65535
-// bytes, or the body is over MaxDataLen.
+// Body, ErrReturnPath is set without HasErrReturn, HasErrReturn contradicts
+// ErrReturnExpected for every kind of connection (a placeholder with NoErrSD
+// or on connection, reconfirm, getproperty or cancel; none on a record
+// operation without NoErrSD), TLVs are set without the TrailingTLVs flag, a
+// string contains a NUL, rdata or TXT is over 65535 bytes, or the body is
+// over MaxDataLen.
 func (r Request) Append(dst []byte) ([]byte, error) {
 	if r.Body == nil {
 		return dst, encodeErr(r.Header.Op, "body", "no body")
@@ -130,6 +133,12 @@ func (r Request) Append(dst []byte) ([]byte, error) {
 	}
 	if !r.HasErrReturn && r.ErrReturnPath != "" {
 		return dst, encodeErr(op, "error_return_path", "path without HasErrReturn")
+	}
+	if r.HasErrReturn && !ErrReturnExpected(op, r.Header.IPCFlags, true) {
+		return dst, encodeErr(op, "error_return_path", "this op with these ipc flags never carries the placeholder")
+	}
+	if !r.HasErrReturn && ErrReturnExpected(op, r.Header.IPCFlags, false) {
+		return dst, encodeErr(op, "error_return_path", "this op always carries the placeholder unless NoErrSD is set")
 	}
 	w := &writer{op: op}
 	if r.HasErrReturn {
