@@ -14,9 +14,10 @@ type Request struct {
 	// sub-requests and on record operations, unless NoErrSD is set; see
 	// ErrReturnExpected.
 	HasErrReturn bool
-	// ErrReturnPath is the placeholder's content. It is empty on Linux and
-	// macOS (the error socket comes by SCM_RIGHTS on the frame's last byte);
-	// a non-empty legacy path is kept so that the frame re-encodes exactly.
+	// ErrReturnPath is the placeholder's content. It is empty in every
+	// recording (the error socket comes by SCM_RIGHTS on the frame's last
+	// byte); a non-empty legacy path, which the daemon would connect to, is
+	// kept so that the frame re-encodes exactly.
 	ErrReturnPath string
 	// Body holds the op's fields.
 	Body RequestBody
@@ -34,8 +35,9 @@ type Request struct {
 //
 //   - with NoErrSD there is never a placeholder;
 //   - the record operations (ops 2, 3, 10, 11) always have one;
-//   - enumeration, reg_service, browse, resolve, query, port_mapping and
-//     addrinfo (ops 4–8, 14, 15) have one on a shared connection only;
+//   - enumeration, reg_service, browse, resolve, query and addrinfo (ops
+//     4–8 and 15) have one on a shared connection only; port_mapping (op
+//     14, not recorded) is assumed to follow the same rule;
 //   - connection_request, reconfirm, getproperty and cancel never do.
 func ErrReturnExpected(op Op, flags IPCFlags, shared bool) bool {
 	if flags&NoErrSD != 0 {
