@@ -12,7 +12,9 @@ import (
 
 // The cache (RFC 6762 §5.2, §10) holds the records heard on each link, up to
 // Config.MaxCacheRecords; past it the least recently refreshed record no
-// query wants is evicted. Records expire at their TTL; while a query wants a
+// query wants is evicted, and only when every record is wanted the least
+// recently refreshed of those: a flood of records nobody asked for cannot
+// push out the ones a Browse is using. Records expire at their TTL; while a query wants a
 // record it is refreshed by queries at 80, 85, 90 and 95 % of its TTL (plus
 // up to 2 % at random). A goodbye (TTL 0, §10.1) and a cache-flush of an
 // RRset (§10.2, records of the same name, type and class received more than
@@ -50,8 +52,9 @@ type centry struct {
 	reconfirm        time.Time // deadline of a reconfirmation (§10.4)
 	reconfirmQueries int
 
-	elem *list.Element // position in the eviction order
-	t    *timer
+	wanted bool          // a running query asks for it: in cache.wanted
+	elem   *list.Element // position in its eviction list
+	t      *timer
 }
 
 type cacheNameKey struct {
@@ -63,14 +66,36 @@ type cache struct {
 	e      *Engine
 	byKey  map[string]*centry // link + record key
 	byName map[cacheNameKey][]*centry
-	order  *list.List // least recently refreshed first
+	// Eviction order, least recently refreshed first: idle holds the
+	// records no query wants, wanted the others.
+	idle, wanted *list.List
 }
 
 func (c *cache) init(e *Engine) {
 	c.e = e
 	c.byKey = map[string]*centry{}
 	c.byName = map[cacheNameKey][]*centry{}
-	c.order = list.New()
+	c.idle, c.wanted = list.New(), list.New()
+}
+
+func (c *cache) listOf(ce *centry) *list.List {
+	if ce.wanted {
+		return c.wanted
+	}
+	return c.idle
+}
+
+// rewant moves the records of a name on a link to the eviction list that
+// matches whether a query wants them now; it runs when queries start and
+// stop.
+func (c *cache) rewant(link LinkID, lname string) {
+	for _, ce := range c.byName[cacheNameKey{link, lname}] {
+		if w := c.interested(ce); w != ce.wanted {
+			c.listOf(ce).Remove(ce.elem)
+			ce.wanted = w
+			ce.elem = c.listOf(ce).PushBack(ce)
+		}
+	}
 }
 
 func linkKey(link LinkID, key string) string {
@@ -195,7 +220,7 @@ func (c *cache) add(now time.Time, link LinkID, k keyedRR) {
 		ce.reconfirm = time.Time{}
 		ce.unique = unique
 		c.planRefresh(ce)
-		c.order.MoveToBack(ce.elem)
+		c.listOf(ce).MoveToBack(ce.elem)
 		c.reschedule(now, ce)
 		return
 	}
@@ -209,7 +234,8 @@ func (c *cache) add(now time.Time, link LinkID, k keyedRR) {
 	ce.expire = now.Add(ce.ttl)
 	c.planRefresh(ce)
 	ce.t = newTimer(func(now time.Time) { c.tick(now, ce) })
-	ce.elem = c.order.PushBack(ce)
+	ce.wanted = c.interested(ce)
+	ce.elem = c.listOf(ce).PushBack(ce)
 	c.byKey[lk] = ce
 	nk := cacheNameKey{link, ce.lname}
 	c.byName[nk] = append(c.byName[nk], ce)
@@ -236,27 +262,19 @@ func (c *cache) expireSoon(now time.Time, ce *centry) {
 }
 
 // evict makes room: the least recently refreshed record that no query
-// wants, or failing that among the first few, the least recently refreshed.
+// wants, or if every record is wanted, the least recently refreshed.
 func (c *cache) evict(now time.Time) {
-	var victim *centry
-	i := 0
-	for el := c.order.Front(); el != nil && i < 16; el, i = el.Next(), i+1 {
-		ce := el.Value.(*centry)
-		if !c.interested(ce) {
-			victim = ce
-			break
-		}
-	}
-	if victim == nil {
-		victim = c.order.Front().Value.(*centry)
+	el := c.idle.Front()
+	if el == nil {
+		el = c.wanted.Front()
 	}
 	c.e.stats.CacheEvictions++
-	c.remove(now, victim, true)
+	c.remove(now, el.Value.(*centry), true)
 }
 
 func (c *cache) remove(now time.Time, ce *centry, notify bool) {
 	c.e.cancel(ce.t)
-	c.order.Remove(ce.elem)
+	c.listOf(ce).Remove(ce.elem)
 	delete(c.byKey, linkKey(ce.link, ce.key))
 	nk := cacheNameKey{ce.link, ce.lname}
 	list := c.byName[nk]

@@ -83,6 +83,7 @@ type Engine struct {
 
 	queries   map[QueryID]*query
 	queryIdx  map[string][]*query // lower-case name → queries for it
+	series    map[seriesKey]*queryLink
 	nextQuery QueryID
 
 	cache cache
@@ -122,6 +123,7 @@ func New(cfg Config) *Engine {
 		nextReg:  HostReg + 1,
 		queries:  map[QueryID]*query{},
 		queryIdx: map[string][]*query{},
+		series:   map[seriesKey]*queryLink{},
 		seed:     maphash.MakeSeed(),
 	}
 	e.cache.init(e)

@@ -2,7 +2,9 @@ package mdns
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -14,7 +16,9 @@ import (
 // lists the shared answers we hold with more than half their TTL left
 // (§7.1), split over TC packets when they do not fit (§7.2). When another
 // host asks the same question listing no answer we would not list, our next
-// query counts as sent (§7.3, duplicate question suppression).
+// query counts as sent (§7.3, duplicate question suppression). Queries for
+// the same question share one series per link: a second Browse of a type
+// gets the cached answers at once and adds no traffic.
 
 const (
 	queryDelayMin   = 20 * time.Millisecond
@@ -32,9 +36,22 @@ type query struct {
 	links map[LinkID]*queryLink
 }
 
+// seriesKey names a question on a link; the queries asking it share one
+// queryLink.
+type seriesKey struct {
+	link  LinkID
+	lname string
+	qtype uint16
+}
+
+// queryLink is the query series for one question on one link, shared by
+// every running query that asks it (refs counts them).
 type queryLink struct {
-	q        *query
+	e        *Engine
 	l        *link
+	key      seriesKey
+	q        dns.Question // class IN, no QU bit
+	refs     int
 	sent     int
 	interval time.Duration
 	t        *timer
@@ -76,9 +93,6 @@ func (e *Engine) StopQuery(now time.Time, id QueryID) error {
 	if qu == nil {
 		return ErrUnknownQuery
 	}
-	for _, ql := range qu.links {
-		e.cancel(ql.t)
-	}
 	delete(e.queries, id)
 	list := e.queryIdx[qu.lname]
 	for i, x := range list {
@@ -92,29 +106,53 @@ func (e *Engine) StopQuery(now time.Time, id QueryID) error {
 	} else {
 		e.queryIdx[qu.lname] = list
 	}
+	for _, lid := range slices.Sorted(maps.Keys(qu.links)) {
+		qu.release(qu.links[lid])
+		e.cache.rewant(lid, qu.lname)
+	}
 	return nil
 }
 
 func (qu *query) addLink(now time.Time, l *link) {
-	ql := &queryLink{q: qu, l: l}
+	e := qu.e
+	key := seriesKey{l.ID, qu.lname, qu.q.Type}
+	if ql := e.series[key]; ql != nil {
+		ql.refs++ // the question is already being asked here
+		qu.links[l.ID] = ql
+		e.cache.rewant(l.ID, qu.lname)
+		return
+	}
+	ql := &queryLink{e: e, l: l, key: key, refs: 1,
+		q: dns.Question{Name: qu.q.Name, Qtype: qu.q.Type, Qclass: dns.ClassINET}}
 	ql.t = newTimer(ql.fire)
+	e.series[key] = ql
 	qu.links[l.ID] = ql
-	if qu.e.cfg.OneShotFirst {
+	e.cache.rewant(l.ID, qu.lname)
+	if e.cfg.OneShotFirst {
 		// A one-shot query (RFC 6762 §5.1) goes out at once: the 20–120 ms
 		// delay of §5.2 is for continuous queries, which follow from
 		// port 5353 a second later.
-		ql.l.out.oneShot = append(ql.l.out.oneShot, dns.Question{Name: qu.q.Name, Qtype: qu.q.Type, Qclass: dns.ClassINET})
-		qu.e.stats.QueriesSent++
+		l.out.oneShot = append(l.out.oneShot, ql.q)
+		e.stats.QueriesSent++
 		ql.advance(now)
 		return
 	}
-	qu.e.schedule(ql.t, now.Add(qu.e.randDur(queryDelayMin, queryDelayMax)))
+	e.schedule(ql.t, now.Add(e.randDur(queryDelayMin, queryDelayMax)))
 }
 
 func (qu *query) removeLink(l *link) {
 	if ql := qu.links[l.ID]; ql != nil {
-		qu.e.cancel(ql.t)
 		delete(qu.links, l.ID)
+		qu.release(ql)
+	}
+}
+
+// release drops qu's share of a series; the last one stops it.
+func (qu *query) release(ql *queryLink) {
+	ql.refs--
+	if ql.refs == 0 {
+		qu.e.cancel(ql.t)
+		delete(qu.e.series, ql.key)
 	}
 }
 
@@ -124,8 +162,8 @@ func (qu *query) matches(lname string, t uint16) bool {
 }
 
 func (ql *queryLink) fire(now time.Time) {
-	e := ql.q.e
-	q := dns.Question{Name: ql.q.q.Name, Qtype: ql.q.q.Type, Qclass: dns.ClassINET}
+	e := ql.e
+	q := ql.q
 	if ql.sent == 0 && !e.cfg.DisableQU {
 		q.Qclass |= cacheFlushBit // QU on the first query (RFC 6762 §5.4)
 	}
@@ -140,7 +178,7 @@ func (ql *queryLink) fire(now time.Time) {
 // (which others' known-answer lists would hide from us) would be missed
 // for an hour.
 func (ql *queryLink) suppressed(now time.Time) {
-	ql.q.e.schedule(ql.t, now.Add(max(ql.interval, queryFirstGap)))
+	ql.e.schedule(ql.t, now.Add(max(ql.interval, queryFirstGap)))
 }
 
 // advance moves the series on after a query was sent.
@@ -151,7 +189,7 @@ func (ql *queryLink) advance(now time.Time) {
 	} else {
 		ql.interval = min(ql.interval*2, queryMaxGap)
 	}
-	ql.q.e.schedule(ql.t, now.Add(ql.interval))
+	ql.e.schedule(ql.t, now.Add(ql.interval))
 }
 
 // queueQuestion adds a question and its known answers to the link's next

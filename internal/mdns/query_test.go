@@ -416,18 +416,90 @@ func TestCacheLimitEvictsUnwantedFirst(t *testing.T) {
 	h := newHarness(t, Config{MaxCacheRecords: 50})
 	h.settle()
 	startQuery(t, h, "_ipp._tcp.local.", dns.TypePTR)
-	answer(t, h, "_ipp._tcp.local. 4500 IN PTR Wanted._ipp._tcp.local.")
+	// The wanted records are the oldest in the cache, more of them than
+	// any fixed look-ahead would cover.
+	for i := 0; i < 30; i++ {
+		answer(t, h, fmt.Sprintf("_ipp._tcp.local. 4500 IN PTR Wanted%d._ipp._tcp.local.", i))
+	}
 	for i := 0; i < 500; i++ {
 		answer(t, h, fmt.Sprintf("flood%d.local. 120 IN A 10.0.1.%d", i, i%250))
 	}
 	st := h.e.Stats()
-	if st.CacheRecords != 50 || st.CacheEvictions != 451 {
-		t.Fatalf("cache %d records, %d evictions; want 50 and 451", st.CacheRecords, st.CacheEvictions)
+	if st.CacheRecords != 50 || st.CacheEvictions != 480 {
+		t.Fatalf("cache %d records, %d evictions; want 50 and 480", st.CacheRecords, st.CacheEvictions)
 	}
 	for _, ev := range h.takeEvents() {
 		if ev.Kind == EventRemoved {
-			t.Fatalf("the record a query wants was evicted: %+v", ev)
+			t.Fatalf("a record a query wants was evicted: %+v", ev)
 		}
+	}
+	if n := len(h.e.cache.lookup(testLink, "_ipp._tcp.local.", dns.TypePTR)); n != 30 {
+		t.Fatalf("%d wanted records left, want 30", n)
+	}
+}
+
+func TestCacheRecordsNoLongerWantedAfterStopQueryAreEvictable(t *testing.T) {
+	h := newHarness(t, Config{MaxCacheRecords: 10})
+	h.settle()
+	id := startQuery(t, h, "_ipp._tcp.local.", dns.TypePTR)
+	for i := 0; i < 5; i++ {
+		answer(t, h, fmt.Sprintf("_ipp._tcp.local. 4500 IN PTR Old%d._ipp._tcp.local.", i))
+	}
+	if err := h.e.StopQuery(h.now, id); err != nil {
+		t.Fatal(err)
+	}
+	startQuery(t, h, "_http._tcp.local.", dns.TypePTR)
+	for i := 0; i < 10; i++ {
+		answer(t, h, fmt.Sprintf("_http._tcp.local. 4500 IN PTR New%d._http._tcp.local.", i))
+	}
+	if n := len(h.e.cache.lookup(testLink, "_ipp._tcp.local.", dns.TypePTR)); n != 0 {
+		t.Fatalf("%d records of the stopped query kept over wanted ones", n)
+	}
+	if n := len(h.e.cache.lookup(testLink, "_http._tcp.local.", dns.TypePTR)); n != 10 {
+		t.Fatalf("%d wanted records, want 10", n)
+	}
+}
+
+// Two queries for one question (two Browse calls for a type) share one
+// series (RFC 6762 §5.2 intervals, and §7.3's point that a question asked
+// once is enough): the second gets the cached answers at once and adds no
+// query; the series runs until the last of them stops.
+func TestQueryRFC6762Sec5_2SameQuestionSharesOneSeries(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.settle()
+	a := startQuery(t, h, "_ipp._tcp.local.", dns.TypePTR)
+	h.advance(1500 * time.Millisecond)
+	answer(t, h, "_ipp._tcp.local. 4500 IN PTR A._ipp._tcp.local.")
+	h.takeEvents()
+	b := startQuery(t, h, "_IPP._tcp.local.", dns.TypePTR)
+	if evs := h.takeEvents(); len(evs) != 1 || evs[0].Query != b || evs[0].Kind != EventAdded {
+		t.Fatalf("second query's events %+v, want the cached PTR as Added", evs)
+	}
+	h.advance(time.Minute)
+	qs := queriesFor(h.take(), "_ipp._tcp.local.")
+	// One series: 20–120 ms, then +1 s, +2 s, +4 s… within 61.5 s.
+	var gaps []time.Duration
+	for i := 1; i < len(qs); i++ {
+		gaps = append(gaps, qs[i].at.Sub(qs[i-1].at))
+	}
+	for i, g := range gaps {
+		if want := time.Second << i; g != want {
+			t.Fatalf("query gaps %v: a second series runs (want 1 s, 2 s, 4 s…)", gaps)
+		}
+	}
+	if err := h.e.StopQuery(h.now, a); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(2 * time.Hour)
+	if qs := queriesFor(h.take(), "_ipp._tcp.local."); len(qs) == 0 {
+		t.Fatal("the series stopped with the first query while the second runs")
+	}
+	if err := h.e.StopQuery(h.now, b); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(3 * time.Hour)
+	if qs := queriesFor(h.take(), "_ipp._tcp.local."); len(qs) != 0 {
+		t.Fatalf("%d queries after both queries stopped", len(qs))
 	}
 }
 
