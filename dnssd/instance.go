@@ -61,6 +61,24 @@ func (i Instance) DNSName() string {
 	return dnsname.EscapeLabel(i.Name) + "." + i.Type.DNSName(i.Domain)
 }
 
+// splitDNSName is the name some implementations (python-zeroconf 0.47) put
+// on the wire for an instance name holding dots: each dot-separated part a
+// label of its own. It returns "" when the name has no dot or a part would
+// be empty.
+func (i Instance) splitDNSName() string {
+	if !strings.Contains(i.Name, ".") {
+		return ""
+	}
+	var labels []string
+	for _, p := range strings.Split(i.Name, ".") {
+		if p == "" {
+			return ""
+		}
+		labels = append(labels, dnsname.EscapeLabel(p))
+	}
+	return strings.Join(labels, ".") + "." + i.Type.DNSName(i.Domain)
+}
+
 // ParseInstanceDNSName is the inverse of DNSName: it takes a name as
 // miekg/dns presents it (for example the target of a browse PTR record).
 func ParseInstanceDNSName(name string) (Instance, error) {

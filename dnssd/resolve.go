@@ -44,6 +44,13 @@ func (c *Client) Resolve(ctx context.Context, inst Instance) (ResolvedService, e
 	name := inst.DNSName()
 	m.start(name, dns.TypeSRV)
 	m.start(name, dns.TypeTXT)
+	if split := inst.splitDNSName(); split != "" {
+		// A browse gives "a.b" both for one label holding a dot and for
+		// two labels from a peer that does not escape (see
+		// InstanceFromPTR); ask for both.
+		m.start(split, dns.TypeSRV)
+		m.start(split, dns.TypeTXT)
+	}
 
 	var (
 		srv     *dns.SRV
