@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/rendezvous-mdns/rendezvous/internal/dnsname"
 )
 
 func TestConflictRFC6762Sec9AfterAnnouncingReprobesThenRenames(t *testing.T) {
@@ -96,8 +97,8 @@ func TestConflictRenameKeepsWithin63BytesOnRuneBoundary(t *testing.T) {
 	if got := g.nthLabel(); got != "host-3" {
 		t.Fatalf("host label %q", got)
 	}
-	if stem, n := splitSuffix("Printer (7)"); stem != "Printer" || n != 7 {
-		t.Fatalf("splitSuffix: %q %d", stem, n)
+	if stem, n := dnsname.SplitSuffix("Printer (7)"); stem != "Printer" || n != 7 {
+		t.Fatalf("SplitSuffix: %q %d", stem, n)
 	}
 }
 

@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/miekg/dns"
 
@@ -108,7 +106,7 @@ func (e *Engine) Publish(now time.Time, s ServiceSpec) (RegID, error) {
 	id := e.nextReg
 	e.nextReg++
 	g := &group{e: e, id: id, spec: s, base: s.Instance, n: 1, links: map[LinkID]*groupLink{}}
-	g.stem, g.n = splitSuffix(s.Instance)
+	g.stem, g.n = dnsname.SplitSuffix(s.Instance)
 	g.setLabel(s.Instance)
 	e.groups[id] = g
 	for _, l := range e.sortedLinks() {
@@ -205,38 +203,9 @@ func (e *Engine) reorderLinks() {
 	slices.SortFunc(e.linkOrder, func(a, b *link) int { return int(a.ID) - int(b.ID) })
 }
 
-// splitSuffix splits "Name (3)" into "Name" and 3; a label without such a
-// suffix is its own stem with counter 1.
-func splitSuffix(label string) (string, int) {
-	if strings.HasSuffix(label, ")") {
-		if i := strings.LastIndex(label, " ("); i > 0 {
-			if n, err := strconv.Atoi(label[i+2 : len(label)-1]); err == nil && n >= 2 && n < 1e6 {
-				return label[:i], n
-			}
-		}
-	}
-	return label, 1
-}
-
 // nthLabel is the label after n-1 renames: "Name (n)" for services, "host-n"
-// for host names (RFC 6762 §9), cut to fit 63 bytes on a UTF-8 boundary.
-func (g *group) nthLabel() string {
-	if g.n <= 1 {
-		return g.stem
-	}
-	var suffix string
-	if g.host {
-		suffix = "-" + strconv.Itoa(g.n)
-	} else {
-		suffix = " (" + strconv.Itoa(g.n) + ")"
-	}
-	stem := g.stem
-	for len(stem)+len(suffix) > dnsname.MaxLabel {
-		_, size := utf8.DecodeLastRuneInString(stem)
-		stem = stem[:len(stem)-size]
-	}
-	return stem + suffix
-}
+// for host names (RFC 6762 §9).
+func (g *group) nthLabel() string { return dnsname.NthLabel(g.stem, g.n, g.host) }
 
 func (g *group) setLabel(label string) {
 	g.label = label

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -83,7 +85,13 @@ mount --bind %[1]s/avahi /run/avahi-daemon
 mount --bind %[1]s/services /etc/avahi/services
 dbus-daemon --system --nofork --nopidfile --address=unix:path=/run/dbus/system_bus_socket &
 for i in $(seq 100); do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.05; done
-exec avahi-daemon -f %[2]s --no-chroot --no-rlimits --no-drop-root --debug
+# Restarted when it exits, so tests can restart it under its clients
+# (Avahi.Restart); the whole process group goes when the test ends.
+while :; do
+  avahi-daemon -f %[2]s --no-chroot --no-rlimits --no-drop-root --debug || true
+  echo "avahi-daemon exited; starting it again"
+  sleep 0.2
+done
 `, dir, confPath)
 	_ = os.MkdirAll("/run/dbus", 0o755)
 	p := h.Start("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
@@ -96,11 +104,49 @@ exec avahi-daemon -f %[2]s --no-chroot --no-rlimits --no-drop-root --debug
 
 // Env returns the environment for avahi clients talking to this daemon.
 func (a *Avahi) Env() []string {
-	return []string{"DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + filepath.Join(a.dir, "dbus", "system_bus_socket")}
+	return []string{"DBUS_SYSTEM_BUS_ADDRESS=" + a.BusAddress()}
 }
 
 // Client starts an avahi client program (avahi-browse, avahi-publish…) on
 // the daemon's host.
 func (a *Avahi) Client(name string, args ...string) *Proc {
 	return a.Host.Start("env", append(append(a.Env(), name), args...)...)
+}
+
+// Restart stops avahi-daemon (SIGTERM) while its D-Bus stays up, as a
+// package upgrade or an administrator would, and waits until it has
+// started again.
+func (a *Avahi) Restart() {
+	t := a.Host.lan.t
+	t.Helper()
+	before := strings.Count(a.Proc.Output(), "Server startup complete")
+	pid := a.Proc.Cmd.Process.Pid
+	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		t.Fatalf("finding avahi-daemon under pid %d: %v", pid, err)
+	}
+	killed := false
+	for _, c := range strings.Fields(string(children)) {
+		comm, _ := os.ReadFile("/proc/" + c + "/comm")
+		if strings.TrimSpace(string(comm)) == "avahi-daemon" {
+			n, _ := strconv.Atoi(c)
+			_ = syscall.Kill(n, syscall.SIGTERM)
+			killed = true
+		}
+	}
+	if !killed {
+		t.Fatalf("no avahi-daemon process under pid %d", pid)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for strings.Count(a.Proc.Output(), "Server startup complete") <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("avahi-daemon on %s did not start again:\n%s", a.Host.Name, a.Proc.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BusAddress is the address of the daemon's system bus.
+func (a *Avahi) BusAddress() string {
+	return "unix:path=" + filepath.Join(a.dir, "dbus", "system_bus_socket")
 }
