@@ -3,6 +3,7 @@ module github.com/rendezvous-mdns/rendezvous
 go 1.26.0
 
 require (
+	github.com/godbus/dbus/v5 v5.2.4
 	github.com/miekg/dns v1.1.73
 	github.com/vishvananda/netlink v1.3.1
 	go.uber.org/goleak v1.3.0
