@@ -8,22 +8,28 @@ import (
 )
 
 // Client runs DNS-SD operations through a Backend. The zero value is ready
-// to use: it starts the embedded responder on first use. Close it to stop
-// the responder (which sends goodbyes for its registrations).
+// to use: on first use it works through the system's responder when one
+// runs (avahi-daemon on the system bus), else it starts the embedded
+// responder. Close it to stop what it started (registrations send their
+// goodbyes).
 type Client struct {
 	// Interfaces restricts the embedded responder to these interfaces.
+	// (A system responder uses the interfaces it is configured for.)
 	Interfaces []string
 	// HostName is this host's name on the link ("" = the system's).
 	HostName string
 	// Logger receives the library's logs; nil discards them.
 	Logger *slog.Logger
-	// Backend, if set, is used instead of the embedded responder.
+	// Backend, if set, is used instead of selecting one.
 	Backend Backend
 
 	mu     sync.Mutex
 	b      Backend
+	kind   string
 	owned  bool
 	closed bool
+	// cands replaces the candidates in tests.
+	cands []candidate
 }
 
 // DefaultClient is used by the package-level functions.
@@ -39,15 +45,34 @@ func (c *Client) backend() (Backend, error) {
 		return c.b, nil
 	}
 	if c.Backend != nil {
-		c.b = c.Backend
+		c.b, c.kind = c.Backend, "custom"
+		if k, ok := c.Backend.(interface{ kind() string }); ok {
+			c.kind = k.kind()
+		}
 		return c.b, nil
 	}
-	b, err := NewEmbedded(EmbeddedConfig{Interfaces: c.Interfaces, HostName: c.HostName, Logger: c.Logger})
+	cands := c.cands
+	if cands == nil {
+		cands = c.candidates()
+	}
+	b, kind, err := selectBackend(context.Background(), c, cands)
 	if err != nil {
 		return nil, err
 	}
-	c.b, c.owned = b, true
+	c.b, c.kind, c.owned = b, kind, true
 	return b, nil
+}
+
+// BackendName says which backend the client works through: "embedded",
+// "avahi", or "custom" for a Backend set by the caller. A zero Client
+// selects its backend here if no operation has yet.
+func (c *Client) BackendName() (string, error) {
+	if _, err := c.backend(); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kind, nil
 }
 
 // Close ends every operation of the client; registrations send their

@@ -215,3 +215,5 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+func (b *embedded) kind() string { return "embedded" }

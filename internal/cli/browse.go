@@ -39,7 +39,10 @@ func runBrowse(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return nameError(err)
 	}
-	ctx, c, stop := cf.start(ctx)
+	ctx, c, stop, err := cf.start(ctx, stderr)
+	if err != nil {
+		return err
+	}
 	defer stop()
 	if !cf.json {
 		fmt.Fprintf(stdout, "%-7s %-10s %-32s %-20s %s\n", "EVENT", "INTERFACE", "NAME", "TYPE", "DOMAIN")
@@ -119,7 +122,10 @@ func runResolve(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := inst.Validate(); err != nil {
 		return nameError(err)
 	}
-	ctx, c, stop := cf.start(ctx)
+	ctx, c, stop, err := cf.start(ctx, stderr)
+	if err != nil {
+		return err
+	}
 	defer stop()
 	progress(stderr, "Resolving %s…", inst)
 	rs, err := c.Resolve(ctx, inst)
@@ -150,7 +156,10 @@ func runLookup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 {
 		return usagef("want HOST, got %d argument(s)", len(pos))
 	}
-	ctx, c, stop := cf.start(ctx)
+	ctx, c, stop, err := cf.start(ctx, stderr)
+	if err != nil {
+		return err
+	}
 	defer stop()
 	progress(stderr, "Looking up %s…", pos[0])
 	addrs, err := c.LookupHost(ctx, pos[0])
@@ -197,7 +206,10 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, ok := dns.IsDomainName(pos[0]); !ok {
 		return usagef("name %q: not a DNS name", pos[0])
 	}
-	ctx, c, stop := cf.start(ctx)
+	ctx, c, stop, err := cf.start(ctx, stderr)
+	if err != nil {
+		return err
+	}
 	defer stop()
 	progress(stderr, "Querying %s %s… (Ctrl-C to stop)", pos[0], pos[1])
 	found := false
@@ -235,7 +247,10 @@ func runTypes(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(pos) != 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	ctx, c, stop := cf.start(ctx)
+	ctx, c, stop, err := cf.start(ctx, stderr)
+	if err != nil {
+		return err
+	}
 	defer stop()
 	if !cf.json {
 		fmt.Fprintf(stdout, "%-7s %-10s %-24s %s\n", "EVENT", "INTERFACE", "TYPE", "DOMAIN")

@@ -24,6 +24,7 @@ type commonFlags struct {
 	interfaces stringList
 	backend    string
 	domain     string
+	verbose    bool
 }
 
 type stringList []string
@@ -35,16 +36,17 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per line")
 	fs.DurationVar(&c.timeout, "timeout", 0, "stop after this long (e.g. 5s); 0 means no limit")
 	fs.Var(&c.interfaces, "interface", "use only this network interface (repeatable)")
-	fs.StringVar(&c.backend, "backend", "auto", "responder to use: auto or embedded (avahi and mdnsresponder come later)")
+	fs.StringVar(&c.backend, "backend", "auto", "responder to use: auto (the system's if one runs, else embedded), embedded or avahi")
+	fs.BoolVar(&c.verbose, "v", false, "say which responder is used (on stderr)")
 	fs.StringVar(&c.domain, "domain", "", "DNS-SD domain (default local.)")
 }
 
 // check validates the common flags.
 func (c *commonFlags) check() error {
 	switch c.backend {
-	case "auto", "embedded":
-	case "avahi", "mdnsresponder":
-		return usagef("--backend %s: not available in this release; use --backend embedded", c.backend)
+	case "auto", "embedded", "avahi":
+	case "mdnsresponder":
+		return usagef("--backend %s: not available in this release; use auto, embedded or avahi", c.backend)
 	default:
 		return usagef("--backend %q: must be auto, embedded, avahi or mdnsresponder", c.backend)
 	}
@@ -62,14 +64,26 @@ func (c *commonFlags) check() error {
 	return nil
 }
 
-// client starts the client the flags ask for. RENDEZVOUS_DEBUG=1 in the
-// environment logs what the responder drops and decides, on stderr.
-func (c *commonFlags) client() *dnssd.Client {
+// client starts the client the flags ask for: --backend auto leaves the
+// choice to dnssd.Client (the system's responder if one runs), the others
+// force one. RENDEZVOUS_DEBUG=1 in the environment logs what the
+// responder drops and decides, on stderr.
+func (c *commonFlags) client(ctx context.Context) (*dnssd.Client, error) {
 	cl := &dnssd.Client{Interfaces: c.interfaces}
 	if os.Getenv("RENDEZVOUS_DEBUG") != "" {
 		cl.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	return cl
+	var err error
+	switch c.backend {
+	case "embedded":
+		cl.Backend, err = dnssd.NewEmbedded(dnssd.EmbeddedConfig{Interfaces: c.interfaces, Logger: cl.Logger})
+	case "avahi":
+		cl.Backend, err = dnssd.NewAvahi(ctx, dnssd.AvahiConfig{Logger: cl.Logger})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--backend %s: %w", c.backend, err)
+	}
+	return cl, nil
 }
 
 // context bounds ctx by --timeout.
@@ -138,11 +152,27 @@ func parseCommand(name string, args []string, stdout io.Writer, extra func(*flag
 }
 
 // start bounds ctx by --timeout and starts the client; stop undoes both.
-func (c *commonFlags) start(ctx context.Context) (context.Context, *dnssd.Client, func()) {
+// With -v it says on stderr which responder the client works through.
+func (c *commonFlags) start(ctx context.Context, stderr io.Writer) (context.Context, *dnssd.Client, func(), error) {
 	ctx, cancel := c.context(ctx)
-	cl := c.client()
-	return ctx, cl, func() {
+	cl, err := c.client(ctx)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	stop := func() {
 		cl.Close()
 		cancel()
 	}
+	if c.verbose {
+		name, err := cl.BackendName()
+		if err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		fmt.Fprintf(stderr, "rendezvous: using the %s responder\n", map[string]string{
+			"embedded": "embedded", "avahi": "system's avahi-daemon",
+		}[name])
+	}
+	return ctx, cl, stop, nil
 }

@@ -38,7 +38,10 @@ func runRegister(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := svc.Validate(); err != nil {
 		return nameError(err)
 	}
-	ctx, c, stop := cf.start(ctx)
+	ctx, c, stop, err := cf.start(ctx, stderr)
+	if err != nil {
+		return err
+	}
 	defer stop()
 	progress(stderr, "Registering %q (probing the name)…", svc.Name)
 	reg, err := c.Register(ctx, svc)
