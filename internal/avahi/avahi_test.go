@@ -91,4 +91,3 @@ func TestNewSaysWhenAvahiIsNotOnTheBus(t *testing.T) {
 		t.Fatalf("Available: %v", err)
 	}
 }
-
