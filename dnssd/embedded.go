@@ -125,7 +125,7 @@ func systemHostName() string {
 
 func (b *embedded) Register(ctx context.Context, svc Service) (BackendRegistration, error) {
 	spec := mdns.ServiceSpec{Instance: svc.Name, Type: string(svc.Type.Base()), Subtypes: svc.Type.Subtypes(),
-		Domain: normalizeDomainOrLocal(svc.Domain), Port: svc.Port, TXT: svc.TXT.DNSStrings()}
+		Domain: normalizeDomainOrLocal(svc.Domain), Host: svc.Host, Port: svc.Port, TXT: svc.TXT.DNSStrings()}
 	r, err := b.d.Publish(ctx, spec)
 	if err != nil {
 		return nil, mapErr(err)

@@ -206,15 +206,14 @@ func (r *Registration) stateChanged(path dbus.ObjectPath, st int32, msg string) 
 			return
 		}
 		if r.renaming {
+			// Under r.mu, so Close cannot close the channel meanwhile;
+			// the send never blocks (one slot, emptied first).
 			r.renaming = false
-			name := r.svc.Name
-			r.mu.Unlock()
 			select {
 			case <-r.renamed: // keep only the newest
 			default:
 			}
-			r.renamed <- name
-			return
+			r.renamed <- r.svc.Name
 		}
 		r.mu.Unlock()
 	case groupCollision:
@@ -363,9 +362,9 @@ func (r *Registration) Close(ctx context.Context) error {
 		return nil
 	}
 	r.closed = true
+	close(r.renamed)
 	r.mu.Unlock()
 	r.drop()
-	close(r.renamed)
 	return nil
 }
 

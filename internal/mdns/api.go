@@ -64,7 +64,11 @@ type ServiceSpec struct {
 	Type     string   // "_daap._tcp"
 	Subtypes []string // "_printer" (each becomes _printer._sub.TYPE)
 	Domain   string   // "local." when empty
-	Port     uint16
+	// Host is the SRV target when the service runs on another host (a
+	// proxy registration, RFC 6763 §5): an FQDN whose addresses that host
+	// publishes itself. "" means this host's name.
+	Host string
+	Port uint16
 	// TXT holds the TXT strings in miekg/dns escaped form; empty means one
 	// zero-length string on the wire (RFC 6763 §6.1).
 	TXT []string

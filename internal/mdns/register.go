@@ -94,6 +94,12 @@ func (e *Engine) Publish(now time.Time, s ServiceSpec) (RegID, error) {
 			return 0, fmt.Errorf("%w: subtype %q", ErrInvalid, st)
 		}
 	}
+	if s.Host != "" {
+		if _, ok := dns.IsDomainName(s.Host); !ok {
+			return 0, fmt.Errorf("%w: host name %q", ErrInvalid, s.Host)
+		}
+		s.Host = dns.Fqdn(s.Host)
+	}
 	s.Subtypes = slices.Clone(s.Subtypes)
 	s.TXT = slices.Clone(s.TXT)
 	if !e.hostActive {
@@ -401,8 +407,12 @@ func (gl *groupLink) serviceRecords() []*rec {
 		// RFC 6763 §7.1: subtype PTRs.
 		out = append(out, newRec(gl, ptr(dnsname.EscapeLabel(st)+"._sub."+typeName, g.name), false, false))
 	}
+	target := e.host.name
+	if s.Host != "" {
+		target = s.Host
+	}
 	srv := &dns.SRV{Hdr: dns.RR_Header{Name: g.name, Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: hostTTL},
-		Port: s.Port, Target: e.host.name}
+		Port: s.Port, Target: target}
 	txt := s.TXT
 	if len(txt) == 0 {
 		txt = []string{""} // RFC 6763 §6.1: one empty string
