@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rendezvous-mdns/rendezvous/dnssd"
 	"github.com/rendezvous-mdns/rendezvous/dnssd/avahi"
+	"github.com/rendezvous-mdns/rendezvous/dnssd/dnssdtest"
 	"github.com/rendezvous-mdns/rendezvous/internal/netnstest"
 )
 
@@ -44,94 +44,10 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func TestRegisterBrowseResolveUpdateCloseThroughAvahi(t *testing.T) {
-	lan, _, bs := twoAvahiHosts(t)
-	one, two := &dnssd.Client{Backend: bs[0]}, &dnssd.Client{Backend: bs[1]}
-	reg, err := one.Register(ctxFor(t, 10*time.Second), dnssd.Service{Name: "DAAP Server", Type: "_daap._tcp,_music", Port: 3689, TXT: dnssd.MustTXT("txtvers=1", "Machine Name=Den")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if reg.Name() != "DAAP Server" {
-		t.Fatalf("name %q", reg.Name())
-	}
-	want := dnssd.Instance{Name: "DAAP Server", Type: "_daap._tcp", Domain: "local."}
-	for _, typ := range []dnssd.ServiceType{"_daap._tcp", "_daap._tcp,_music"} {
-		found := false
-		for ev, err := range two.Browse(ctxFor(t, 10*time.Second), typ, "") {
-			if err != nil {
-				t.Fatalf("browse %s: %v", typ, err)
-			}
-			if ev.Kind == dnssd.Added && ev.Instance == want && ev.Interface == "eth0" {
-				found = true
-				break
-			}
-		}
-		if !found {
-			t.Fatalf("browse %s did not find %v", typ, want)
-		}
-	}
-	rs, err := two.Resolve(ctxFor(t, 10*time.Second), want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rs.Port != 3689 || rs.Host != "av-one.local." || !containsAddr(rs.Addrs, lan.Hosts[0].V4) {
-		t.Fatalf("resolve: %+v (want port 3689 on av-one.local. at %v)", rs, lan.Hosts[0].V4)
-	}
-	if v, _ := rs.TXT.Get("Machine Name"); v != "Den" {
-		t.Fatalf("TXT %v", rs.TXT)
-	}
-
-	// A TXT update reaches the browser's side; Close sends goodbyes.
-	if err := reg.UpdateTXT(ctxFor(t, 5*time.Second), dnssd.MustTXT("txtvers=2")); err != nil {
-		t.Fatal(err)
-	}
-	updated := false
-	for ev, err := range two.Query(ctxFor(t, 10*time.Second), want.DNSName(), dns.TypeTXT) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if txt, ok := ev.Record.(*dns.TXT); ok && ev.Kind != dnssd.Removed && len(txt.Txt) == 1 && txt.Txt[0] == "txtvers=2" {
-			updated = true
-			break
-		}
-	}
-	if !updated {
-		t.Fatal("the TXT update did not arrive")
-	}
-	bctx := ctxFor(t, 15*time.Second)
-	closed, removed := false, false
-	for ev, err := range two.Browse(bctx, "_daap._tcp", "") {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ev.Kind == dnssd.Added && !closed {
-			closed = true
-			if err := reg.Close(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if ev.Kind == dnssd.Removed && ev.Instance == want {
-			removed = true
-			break
-		}
-	}
-	if !removed {
-		t.Fatal("the goodbye did not reach the other host")
-	}
-}
-
-func containsAddr(list []netip.Addr, a netip.Addr) bool {
-	for _, x := range list {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
-
-// Two hosts register the same name through their Avahi daemons: the later
-// one is renamed the way the embedded responder renames (RFC 6762 §9).
-func TestConflictRenamesThroughAvahi(t *testing.T) {
+// The same name for other data twice on one host: avahi-daemon refuses the
+// second locally, and it is renamed like a conflict on the network (the
+// conflict between hosts is in the suite).
+func TestSameNameTwiceOnOneHostRenamesThroughAvahi(t *testing.T) {
 	_, _, bs := twoAvahiHosts(t)
 	svc := dnssd.Service{Name: "Shared Name", Type: "_daap._tcp", Port: 3689}
 	r1, err := bs[0].Register(ctxFor(t, 10*time.Second), svc)
@@ -139,24 +55,14 @@ func TestConflictRenamesThroughAvahi(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r1.Close(context.Background())
-	r2, err := bs[1].Register(ctxFor(t, 10*time.Second), svc)
+	svc.Port = 3700
+	r2, err := bs[0].Register(ctxFor(t, 10*time.Second), svc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r2.Close(context.Background())
 	if r1.Name() != "Shared Name" || r2.Name() != "Shared Name (2)" {
 		t.Fatalf("names %q and %q, want \"Shared Name\" and \"Shared Name (2)\"", r1.Name(), r2.Name())
-	}
-	// The same name for other data on one host: Avahi refuses the second
-	// locally; it is renamed too.
-	svc.Port = 3700
-	r3, err := bs[0].Register(ctxFor(t, 10*time.Second), svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r3.Close(context.Background())
-	if r3.Name() == "Shared Name" || !strings.HasPrefix(r3.Name(), "Shared Name (") {
-		t.Fatalf("third registration named %q", r3.Name())
 	}
 }
 
@@ -218,4 +124,13 @@ func TestSurvivesAvahiRestart(t *testing.T) {
 	if !found {
 		t.Fatal("a new browse after the restart did not find the service")
 	}
+}
+
+// The backend conformance suite through two avahi-daemons in namespaces.
+func TestAvahiBackendSuite(t *testing.T) {
+	netnstest.RequireAvahi(t)
+	dnssdtest.Run(t, func(t *testing.T, f func(t *testing.T, env dnssdtest.Env)) {
+		lan, _, bs := twoAvahiHosts(t)
+		f(t, dnssdtest.Env{A: bs[0], B: bs[1], AHost: "av-one.local.", AAddrs: []netip.Addr{lan.Hosts[0].V4, lan.Hosts[0].V6}})
+	})
 }
