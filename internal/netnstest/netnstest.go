@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netnstest builds throw-away LANs out of Linux network namespaces
 // for interop tests: a bridge in its own namespace and one namespace per
 // host, joined by veth pairs, so that nothing a test starts ever touches the
