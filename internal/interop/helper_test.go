@@ -30,6 +30,8 @@ func runHelper(name, arg string) int {
 		return browseFirst(arg)
 	case "register":
 		return register(arg)
+	case "hostile":
+		return sendHostile(arg)
 	}
 	fmt.Fprintln(os.Stderr, "unknown helper", name)
 	return 2

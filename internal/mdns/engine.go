@@ -357,12 +357,14 @@ func (e *Engine) handlePacket(now time.Time, p Packet) {
 	// other value means the packet was routed onto this link.
 	if p.HopLimit != 0 && p.HopLimit != 255 && p.Src.Port() == Port {
 		e.stats.DroppedHopLimit++
+		e.cfg.Logger.Debug("mdns: dropped packet with IP TTL other than 255", "link", l.Name, "src", p.Src, "ttl", p.HopLimit)
 		return
 	}
 	if m.Response {
 		// RFC 6762 §6: responses from a port other than 5353 are ignored.
 		if p.Src.Port() != Port {
 			e.stats.DroppedSourcePort++
+			e.cfg.Logger.Debug("mdns: dropped response not from port 5353", "link", l.Name, "src", p.Src)
 			return
 		}
 		// RFC 6762 §6, §18: questions in a response are ignored.
