@@ -22,6 +22,8 @@ type operation interface {
 	// stop ends it: no reply is queued after stop returns, and its
 	// goroutines finish on their own (a registration withdraws first).
 	stop()
+	// mute makes it queue no more replies, without stopping it yet.
+	mute()
 }
 
 // opBase is what every operation has: its client_context, its session and
@@ -55,10 +57,14 @@ func (o *opBase) send(body ipc.ReplyBody) {
 	o.s.sendReply(o.key, body)
 }
 
-func (o *opBase) stop() {
+func (o *opBase) mute() {
 	o.sendMu.Lock()
 	o.stopped = true
 	o.sendMu.Unlock()
+}
+
+func (o *opBase) stop() {
+	o.mute()
 	o.cancel()
 }
 

@@ -104,11 +104,17 @@ func (s *session) run() {
 
 	s.readLoop()
 
-	s.cancel()
+	// Mute every operation before any stops: a registration withdrawn
+	// here must not show up as a removal in a browse of the same
+	// connection, which is going away too.
 	s.mu.Lock()
 	ops := s.ops
 	s.ops = map[[8]byte]operation{}
 	s.mu.Unlock()
+	for _, o := range ops {
+		o.mute()
+	}
+	s.cancel()
 	for _, o := range ops {
 		o.stop()
 	}
@@ -296,7 +302,13 @@ func (s *session) dispatch(req ipc.Request, er *errReturn) error {
 			s.startOp(req, er)
 			return nil
 		case ipc.OpRegisterRecordRequest:
-			er.report(ipc.Unsupported) // see package doc
+			// Refused (package doc), after the interface check Apple's
+			// daemon makes (register_record_queued.json).
+			code := s.srv.checkInterface(req.Body.(ipc.RegisterRecordRequest).InterfaceIndex)
+			if code == ipc.NoError {
+				code = ipc.Unsupported
+			}
+			er.report(code)
 			return nil
 		case ipc.OpRemoveRecordRequest, ipc.OpAddRecordRequest, ipc.OpUpdateRecordRequest:
 			s.mu.Lock()
