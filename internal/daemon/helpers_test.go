@@ -275,3 +275,6 @@ func waitFor(t testing.TB, fake *daemontest.Backend, what string, cond func(daem
 	}
 	return s
 }
+
+// sleepBriefly waits a little while polling a condition.
+func sleepBriefly() { time.Sleep(10 * time.Millisecond) }

@@ -137,6 +137,10 @@ func (s *session) readLoop() {
 			return
 		}
 		n, passed, err := s.t.read(buf[:min(len(buf), free)])
+		if errors.Is(err, errBadControl) {
+			s.drop("protocol violation", err)
+			return
+		}
 		if n > 0 || len(passed) > 0 {
 			if verr := s.consume(buf[:n], passed); verr != nil {
 				s.drop("protocol violation", verr)
@@ -144,10 +148,7 @@ func (s *session) readLoop() {
 			}
 		}
 		if err != nil {
-			switch {
-			case errors.Is(err, errBadControl):
-				s.drop("protocol violation", err)
-			case s.ctx.Err() == nil && !errors.Is(err, io.EOF):
+			if s.ctx.Err() == nil && !errors.Is(err, io.EOF) {
 				s.log.Debug("daemon: read failed", "err", err)
 			}
 			return
