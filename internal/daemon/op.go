@@ -152,8 +152,11 @@ func wireDomain(d string) string {
 	return w
 }
 
-// rdata returns the wire form of rr's data, uncompressed.
+// rdata returns the wire form of rr's data, uncompressed. It packs a copy:
+// packing sets the header's Rdlength, and a Backend may hand the same
+// record to several queries.
 func rdata(rr dns.RR) ([]byte, error) {
+	rr = dns.Copy(rr)
 	buf := make([]byte, dns.Len(rr)+32)
 	end, err := dns.PackRR(rr, buf, 0, nil, false)
 	if err != nil {

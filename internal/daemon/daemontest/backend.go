@@ -217,6 +217,8 @@ func (b *Backend) removeLocked(iface string, rr dns.RR) {
 	}
 }
 
+// emitLocked hands ev to every matching query. They share the record, as
+// a real Backend may: consumers must not modify it.
 func (b *Backend) emitLocked(ev dnssd.RecordEvent) {
 	for q := range b.queries {
 		if q.matches(ev.Record) {
