@@ -35,6 +35,9 @@ func (s *session) prepareBrowse(base *opBase, b ipc.BrowseRequest) (operation, i
 	if err != nil {
 		return nil, ipc.BadParam
 	}
+	if !onLink(domain) {
+		return nil, ipc.Unsupported // wide-area DNS-SD: see onLink
+	}
 	o := &browseOp{opBase: base, domain: wireDomain(domain), ifIndex: b.InterfaceIndex}
 	var name string
 	if rt := strings.TrimSuffix(b.RegType, "."); strings.EqualFold(rt, metaType) {

@@ -54,7 +54,10 @@
 // explicit target host, with port 0 (a name reservation without an SRV
 // record), or on one interface (the Backend registers on all of them, and
 // serving a service on more networks than asked could expose it), and any
-// operation on the special interface indexes (local-only, unicast, P2P).
+// operation on the special interface indexes (local-only, unicast, P2P),
+// and any name outside the zones multicast DNS serves (local. and the
+// link-local reverse zones): the Backends speak multicast DNS only, and a
+// unicast name asked on the link would just never be answered.
 // Reconfirmation is answered with 0 but does nothing: the Backend has no
 // way to ask the engine to reconfirm a record.
 package daemon

@@ -143,6 +143,24 @@ func normDomain(d string) (string, error) {
 	return dnsname.Lower(n), nil
 }
 
+// linkLocalZones are the names multicast DNS answers for (RFC 6762 §3,
+// §4): the local. domain and the link-local reverse-mapping zones.
+var linkLocalZones = []string{"local.", "254.169.in-addr.arpa.", "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.", "b.e.f.ip6.arpa."}
+
+// onLink reports whether name (miekg/dns form, with a final dot) is in one
+// of the zones multicast DNS serves. The Backends this daemon has speak
+// multicast DNS only; a unicast name would be asked on the link and never
+// answered, so such requests are refused with Unsupported instead.
+func onLink(name string) bool {
+	n := dnsname.Lower(name)
+	for _, z := range linkLocalZones {
+		if n == z || strings.HasSuffix(n, "."+z) {
+			return true
+		}
+	}
+	return false
+}
+
 // wireDomain is a domain as replies carry it ("local.").
 func wireDomain(d string) string {
 	w, err := ipc.FormatName(d)

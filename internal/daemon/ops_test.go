@@ -173,6 +173,13 @@ func TestUnsupportedRequests(t *testing.T) {
 	sub(ipc.QueryRequest{Flags: ipc.FlagShareConnection, FullName: "a..local", RRType: dns.TypeA, RRClass: dns.ClassINET}, ipc.BadParam)
 	sub(ipc.AddrInfoRequest{Flags: ipc.FlagShareConnection, Protocol: 8, Hostname: "a.local"}, ipc.BadParam)
 	sub(ipc.EnumerationRequest{Flags: ipc.FlagShareConnection}, ipc.BadParam)
+	wideArea := reg
+	wideArea.Domain = "example.com"
+	sub(wideArea, ipc.Unsupported)
+	sub(ipc.BrowseRequest{Flags: ipc.FlagShareConnection, RegType: "_http._tcp", Domain: "example.com."}, ipc.Unsupported)
+	sub(ipc.QueryRequest{Flags: ipc.FlagShareConnection, FullName: "www.example.com", RRType: dns.TypeA, RRClass: dns.ClassINET}, ipc.Unsupported)
+	sub(ipc.AddrInfoRequest{Flags: ipc.FlagShareConnection, Protocol: 1, Hostname: "www.example.com"}, ipc.Unsupported)
+	sub(ipc.QueryRequest{Flags: ipc.FlagShareConnection, FullName: "1.2.254.169.in-addr.arpa", RRType: dns.TypePTR, RRClass: dns.ClassINET}, ipc.NoError)
 	// A record operation on a context that is no registration.
 	c.sendWithErrSocket(encode(t, ipc.Request{Header: ipc.Header{Context: ctxOf(77), RegIndex: ipc.RegIndexPrimaryTXT}, HasErrReturn: true,
 		Body: ipc.UpdateRecordRequest{RData: []byte{0}}})).expectCode(ipc.BadReference)

@@ -116,6 +116,9 @@ func (s *session) prepareQuery(base *opBase, b ipc.QueryRequest) (operation, ipc
 	if err != nil || name == "." {
 		return nil, ipc.BadParam
 	}
+	if !onLink(name) {
+		return nil, ipc.Unsupported // a unicast DNS name: see onLink
+	}
 	q, err := s.srv.Backend.Query(base.ctx, name, b.RRType)
 	if err != nil {
 		return nil, errorCode(err)
@@ -163,6 +166,9 @@ func (s *session) prepareAddrInfo(base *opBase, b ipc.AddrInfoRequest) (operatio
 	name, err := ipc.ParseName(b.Hostname)
 	if err != nil || name == "." {
 		return nil, ipc.BadParam
+	}
+	if !onLink(name) {
+		return nil, ipc.Unsupported // a unicast DNS name: see onLink
 	}
 	o := &addrInfoOp{opBase: base, ifIndex: b.InterfaceIndex}
 	for _, t := range []struct {

@@ -57,6 +57,9 @@ func (s *session) prepareRegister(base *opBase, b ipc.RegisterServiceRequest) (o
 	if err != nil {
 		return nil, ipc.BadParam
 	}
+	if !onLink(domain) {
+		return nil, ipc.Unsupported // wide-area DNS-SD: see onLink
+	}
 	txt, err := txtFromWire(b.TXT)
 	if err != nil {
 		return nil, ipc.BadParam

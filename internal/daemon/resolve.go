@@ -41,6 +41,9 @@ func (s *session) prepareResolve(base *opBase, b ipc.ResolveRequest) (operation,
 	if err != nil {
 		return nil, ipc.BadParam
 	}
+	if !onLink(domain) {
+		return nil, ipc.Unsupported // wide-area DNS-SD: see onLink
+	}
 	inst := dnssd.Instance{Name: b.Name, Type: t.Base(), Domain: domain}
 	if err := inst.Validate(); err != nil {
 		return nil, ipc.BadParam
