@@ -48,16 +48,22 @@
 //
 // What the Backend interface cannot express is refused with the error code
 // Unsupported (-65544) through the request's error channel, and the
-// connection stays usable: add_record_request (10), reg_record_request (2),
-// remove_record_request (3), update_record_request of any record other
-// than the primary TXT, port_mapping_request (14), a registration with an
-// explicit target host, with port 0 (a name reservation without an SRV
-// record), or on one interface (the Backend registers on all of them, and
-// serving a service on more networks than asked could expose it), and any
-// operation on the special interface indexes (local-only, unicast, P2P),
-// and any name outside the zones multicast DNS serves (local. and the
-// link-local reverse zones): the Backends speak multicast DNS only, and a
-// unicast name asked on the link would just never be answered.
+// connection stays usable:
+//
+//   - add_record_request (10), reg_record_request (2), remove_record_request
+//     (3), and update_record_request of any record but the primary TXT: the
+//     Backend publishes whole services only;
+//   - port_mapping_request (14): NAT port mapping is not a responder's job;
+//   - a registration with an explicit target host, or with port 0 (a name
+//     reservation without an SRV record): the Backend publishes SRV records
+//     naming this host;
+//   - a registration on one interface: the Backend registers on all of them,
+//     and serving a service on more networks than asked could expose it;
+//   - the special interface indexes (local-only, unicast, P2P);
+//   - names outside the zones multicast DNS serves (local. and the link-local
+//     reverse zones): the Backends speak multicast DNS only, and a unicast
+//     name asked on the link would never be answered.
+//
 // Reconfirmation is answered with 0 but does nothing: the Backend has no
 // way to ask the engine to reconfirm a record.
 package daemon

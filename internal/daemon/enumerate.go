@@ -35,8 +35,8 @@ func (o *enumOp) start() {
 // printed by dns-sd -V as 1661.0.0. It is the version of Apple's daemon
 // whose behaviour the recorded transcripts show and this server follows
 // (README getproperty.json), so a client that gates features on the version
-// sees the protocol it gets. It does not claim to be Apple's daemon; the
-// version is the only property there is, so nothing else tells them apart.
+// sees the protocol it gets. It is not a claim to be Apple's daemon (though
+// nothing in this protocol tells the two apart).
 const DaemonVersion uint32 = 16610000
 
 // propertyAnswer is the headerless getproperty answer: error, length,

@@ -210,7 +210,7 @@ func txtFromWire(raw []byte) (dnssd.TXT, error) {
 	return dnssd.TXTFromDNSStrings(strs)
 }
 
-// instanceLabel returns the first label of an instance's DNS name, raw.
+// firstLabel returns the first label of a name in miekg/dns form, raw.
 func firstLabel(name string) string {
 	l, _ := dnsname.SplitFirst(name)
 	raw, err := dnsname.UnescapeLabel(l)
