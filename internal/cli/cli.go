@@ -39,6 +39,7 @@ func commands() []command {
 		{"lookup", "HOST: addresses of a .local host", runLookup},
 		{"query", "NAME RRTYPE: records of any type", runQuery},
 		{"types", "service types on the link", runTypes},
+		{"daemon", "serve the mDNSResponder client protocol on a Unix socket (the shared responder)", runDaemon},
 		{"simulate", "run a simulated Bonjour LAN (virtual network; nothing is sent on a real one)", runSimulate},
 	}
 }
