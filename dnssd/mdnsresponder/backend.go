@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/rendezvous-mdns/rendezvous/dnssd"
 	"github.com/rendezvous-mdns/rendezvous/internal/ipc"
 )
@@ -263,19 +261,13 @@ func (b *Backend) request(ctx context.Context, h ipc.Header, body ipc.RequestBod
 	if err != nil {
 		return 0, err
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	theirs, errsd, err := errorSocketPair()
 	if err != nil {
 		return 0, fmt.Errorf("mdnsresponder: error-return socketpair: %w", err)
 	}
-	if err := unix.SetNonblock(fds[1], true); err != nil {
-		unix.Close(fds[0])
-		unix.Close(fds[1])
-		return 0, err
-	}
-	errsd := os.NewFile(uintptr(fds[1]), "errsd") // non-blocking, so deadlines work
 	defer errsd.Close()
-	err = b.write(frame, fds[0], deadline(ctx))
-	unix.Close(fds[0])
+	err = b.write(frame, theirs, deadline(ctx))
+	closeFD(theirs)
 	if err != nil {
 		return 0, ctxErr(ctx, err)
 	}
@@ -322,7 +314,7 @@ func (b *Backend) write(frame []byte, fd int, deadline time.Time) error {
 	} else {
 		n := len(frame)
 		if _, err = b.conn.Write(frame[:n-1]); err == nil {
-			_, _, err = b.conn.WriteMsgUnix(frame[n-1:], unix.UnixRights(fd), nil)
+			_, _, err = b.conn.WriteMsgUnix(frame[n-1:], rights(fd), nil)
 		}
 	}
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build unix
+
 package daemon
 
 import (
@@ -88,7 +90,7 @@ func (c *client) send(frame []byte) {
 // returns the other end, from which the error code is read.
 func (c *client) sendWithErrSocket(frame []byte) *errSocket {
 	c.t.Helper()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package daemon
 
 import (
@@ -46,7 +48,7 @@ func (c *client) sendChunks(chunks []chunk) {
 	for _, ch := range chunks {
 		var fds []int
 		for range ch.fds {
-			p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 			if err != nil {
 				c.t.Fatal(err)
 			}
