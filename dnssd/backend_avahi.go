@@ -3,7 +3,6 @@ package dnssd
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 
 	"github.com/rendezvous-mdns/rendezvous/internal/avahi"
@@ -90,7 +89,7 @@ func mapAvahiErr(err error) error {
 	case errors.Is(err, avahi.ErrClosed):
 		return ErrClosed
 	case errors.Is(err, avahi.ErrLimit):
-		return fmt.Errorf("%w (%v)", ErrLimit, err)
+		return alsoIs(err, ErrLimit)
 	}
 	return err
 }

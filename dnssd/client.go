@@ -9,7 +9,8 @@ import (
 
 // Client runs DNS-SD operations through a Backend. The zero value is ready
 // to use: on first use it works through the system's responder when one
-// runs (avahi-daemon on the system bus), else it starts the embedded
+// runs (avahi-daemon on the system bus, else a daemon speaking the
+// mDNSResponder protocol on its socket), else it starts the embedded
 // responder. Close it to stop what it started (registrations send their
 // goodbyes).
 type Client struct {
@@ -64,7 +65,7 @@ func (c *Client) backend() (Backend, error) {
 }
 
 // BackendName says which backend the client works through: "embedded",
-// "avahi", or "custom" for a Backend set by the caller. A zero Client
+// "avahi", "mdnsresponder", or "custom" for a Backend set by the caller. A zero Client
 // selects its backend here if no operation has yet.
 func (c *Client) BackendName() (string, error) {
 	if _, err := c.backend(); err != nil {

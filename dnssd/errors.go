@@ -45,3 +45,12 @@ type OpError struct {
 
 func (e *OpError) Error() string { return e.Op + " " + e.Name + ": " + e.Err.Error() }
 func (e *OpError) Unwrap() error { return e.Err }
+
+// alsoIs returns err, keeping its message, such that errors.Is also finds
+// target: a backend's own error that means one of this package's.
+func alsoIs(err, target error) error { return &alsoErr{err, target} }
+
+type alsoErr struct{ err, target error }
+
+func (e *alsoErr) Error() string   { return e.err.Error() }
+func (e *alsoErr) Unwrap() []error { return []error{e.err, e.target} }

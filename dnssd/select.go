@@ -6,11 +6,14 @@ import (
 	"time"
 
 	"github.com/rendezvous-mdns/rendezvous/internal/avahi"
+	"github.com/rendezvous-mdns/rendezvous/internal/mdnsclient"
 )
 
 // Only one mDNS responder should own a host's port 5353 and host name. A
 // zero Client therefore looks for the system's responder before it starts
-// its own: Avahi on the system bus first, then the embedded responder.
+// its own: Avahi on the system bus first, then a daemon speaking the
+// mDNSResponder protocol on its socket (Apple's, or `rendezvous daemon`),
+// then the embedded responder.
 
 // probeTimeout bounds each look for a system responder.
 const probeTimeout = 2 * time.Second
@@ -32,6 +35,13 @@ func (c *Client) candidates() []candidate {
 			probe: func(ctx context.Context) error { return avahi.Available(ctx, avahi.Config{}) },
 			open: func(ctx context.Context, c *Client) (Backend, error) {
 				return NewAvahi(ctx, AvahiConfig{Logger: c.Logger})
+			},
+		},
+		{
+			name:  "mdnsresponder",
+			probe: func(ctx context.Context) error { return mdnsclient.Available(ctx, "") },
+			open: func(ctx context.Context, c *Client) (Backend, error) {
+				return NewMDNSResponder(ctx, MDNSResponderConfig{Logger: c.Logger})
 			},
 		},
 		{

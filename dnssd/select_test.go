@@ -8,7 +8,7 @@ import (
 
 // fakeCands are the candidates of a zero Client with injected probes: each
 // opens a recordBackend and records what was opened.
-func fakeCands(avahiUp error, opened *[]string) []candidate {
+func fakeCands(avahiUp, daemonUp error, opened *[]string) []candidate {
 	open := func(name string) func(context.Context, *Client) (Backend, error) {
 		return func(context.Context, *Client) (Backend, error) {
 			*opened = append(*opened, name)
@@ -17,13 +17,14 @@ func fakeCands(avahiUp error, opened *[]string) []candidate {
 	}
 	return []candidate{
 		{name: "avahi", probe: func(context.Context) error { return avahiUp }, open: open("avahi")},
+		{name: "mdnsresponder", probe: func(context.Context) error { return daemonUp }, open: open("mdnsresponder")},
 		{name: "embedded", open: open("embedded")},
 	}
 }
 
 func TestZeroClientSelectsAvahiWhenItIsOnTheBus(t *testing.T) {
 	var opened []string
-	c := &Client{cands: fakeCands(nil, &opened)}
+	c := &Client{cands: fakeCands(nil, nil, &opened)}
 	name, err := c.BackendName()
 	if err != nil || name != "avahi" || len(opened) != 1 || opened[0] != "avahi" {
 		t.Fatalf("selected %q (%v), opened %v; want avahi only", name, err, opened)
@@ -32,7 +33,7 @@ func TestZeroClientSelectsAvahiWhenItIsOnTheBus(t *testing.T) {
 
 func TestZeroClientStartsTheEmbeddedResponderWithoutASystemOne(t *testing.T) {
 	var opened []string
-	c := &Client{cands: fakeCands(errors.New("no avahi-daemon on the bus"), &opened)}
+	c := &Client{cands: fakeCands(errors.New("no avahi-daemon on the bus"), errors.New("nothing on /var/run/mDNSResponder"), &opened)}
 	name, err := c.BackendName()
 	if err != nil || name != "embedded" || len(opened) != 1 || opened[0] != "embedded" {
 		t.Fatalf("selected %q (%v), opened %v; want embedded only", name, err, opened)
@@ -62,5 +63,14 @@ func TestClientWithABackendNamesIt(t *testing.T) {
 	c := &Client{Backend: recordBackend{}}
 	if name, err := c.BackendName(); err != nil || name != "custom" {
 		t.Fatalf("%q %v", name, err)
+	}
+}
+
+func TestZeroClientSelectsAnMDNSResponderDaemonWithoutAvahi(t *testing.T) {
+	var opened []string
+	c := &Client{cands: fakeCands(errors.New("no avahi-daemon on the bus"), nil, &opened)}
+	name, err := c.BackendName()
+	if err != nil || name != "mdnsresponder" || len(opened) != 1 || opened[0] != "mdnsresponder" {
+		t.Fatalf("selected %q (%v), opened %v; want mdnsresponder only", name, err, opened)
 	}
 }

@@ -31,7 +31,7 @@ type env struct {
 	fake *daemontest.Backend
 	srv  *daemon.Server
 	path string
-	b    *Backend
+	b    dnssd.Backend
 	done chan error
 }
 

@@ -51,9 +51,12 @@ usage: rendezvous <command> [flags] [arguments]
 commands:
 %s
 Common flags: --json (one JSON object per line), --timeout DURATION,
---interface NAME (repeatable), --backend auto|embedded|avahi, -v, --domain.
---backend auto (the default) works through the system's avahi-daemon when
-one is on the system bus, else runs the embedded responder; -v says which.
+--interface NAME (repeatable), --backend auto|embedded|avahi|mdnsresponder,
+-v, --domain. --backend auto (the default) works through the system's
+avahi-daemon when one is on the system bus, else through a daemon speaking
+the mDNSResponder protocol on $DNSSD_UDS_PATH or /var/run/mDNSResponder
+(Apple's, or rendezvous daemon), else runs the embedded responder; -v says
+which.
 Exit status: 0 success, 1 failure, 2 usage error.
 
 Run 'rendezvous <command> -h' for a command's flags.

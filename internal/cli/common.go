@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rendezvous-mdns/rendezvous/dnssd"
+	"github.com/rendezvous-mdns/rendezvous/internal/mdnsclient"
 )
 
 // commonFlags are the flags every network command takes (ARCHITECTURE.md).
@@ -36,7 +37,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "print one JSON object per line")
 	fs.DurationVar(&c.timeout, "timeout", 0, "stop after this long (e.g. 5s); 0 means no limit")
 	fs.Var(&c.interfaces, "interface", "use only this network interface (repeatable)")
-	fs.StringVar(&c.backend, "backend", "auto", "responder to use: auto (the system's if one runs, else embedded), embedded or avahi")
+	fs.StringVar(&c.backend, "backend", "auto", "responder to use: auto (the system's if one runs, else embedded), embedded, avahi or mdnsresponder")
 	fs.BoolVar(&c.verbose, "v", false, "say which responder is used (on stderr)")
 	fs.StringVar(&c.domain, "domain", "", "DNS-SD domain (default local.)")
 }
@@ -44,9 +45,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 // check validates the common flags.
 func (c *commonFlags) check() error {
 	switch c.backend {
-	case "auto", "embedded", "avahi":
-	case "mdnsresponder":
-		return usagef("--backend %s: not available in this release; use auto, embedded or avahi", c.backend)
+	case "auto", "embedded", "avahi", "mdnsresponder":
 	default:
 		return usagef("--backend %q: must be auto, embedded, avahi or mdnsresponder", c.backend)
 	}
@@ -79,6 +78,8 @@ func (c *commonFlags) client(ctx context.Context) (*dnssd.Client, error) {
 		cl.Backend, err = dnssd.NewEmbedded(dnssd.EmbeddedConfig{Interfaces: c.interfaces, Logger: cl.Logger})
 	case "avahi":
 		cl.Backend, err = dnssd.NewAvahi(ctx, dnssd.AvahiConfig{Logger: cl.Logger})
+	case "mdnsresponder":
+		cl.Backend, err = dnssd.NewMDNSResponder(ctx, dnssd.MDNSResponderConfig{Logger: cl.Logger})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--backend %s: %w", c.backend, err)
@@ -172,6 +173,7 @@ func (c *commonFlags) start(ctx context.Context, stderr io.Writer) (context.Cont
 		}
 		fmt.Fprintf(stderr, "rendezvous: using the %s responder\n", map[string]string{
 			"embedded": "embedded", "avahi": "system's avahi-daemon",
+			"mdnsresponder": "mDNSResponder-protocol daemon at " + mdnsclient.SocketPath(""),
 		}[name])
 	}
 	return ctx, cl, stop, nil

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package mdnsresponder
+package mdnsclient
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package mdnsresponder
+package mdnsclient
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rendezvous-mdns/rendezvous/dnssd"
 	"github.com/rendezvous-mdns/rendezvous/internal/ipc"
 )
 
@@ -44,7 +43,7 @@ type Config struct {
 // when the caller's context has no deadline: the daemon answers at once.
 const ioTimeout = 10 * time.Second
 
-// Backend is a dnssd.Backend over one shared connection to a daemon. It is
+// Backend is a client over one shared connection to a daemon. It is
 // safe for concurrent use. Close it to end every operation.
 type Backend struct {
 	path string
@@ -61,8 +60,6 @@ type Backend struct {
 	done    chan struct{} // closed when the reader has ended every operation
 	ifnames ifNames
 }
-
-var _ dnssd.Backend = (*Backend)(nil)
 
 // handler receives the replies of one operation, in the reader goroutine;
 // it must not block. end is called once when the connection ends.
@@ -194,7 +191,7 @@ func (b *Backend) read(stream ipc.ClientStream) {
 	}
 	b.mu.Lock()
 	if b.closed {
-		fail = dnssd.ErrClosed
+		fail = ErrClosed
 	}
 	b.err = fail
 	ops := b.ops
@@ -236,7 +233,7 @@ func (b *Backend) add(h handler) ([8]byte, error) {
 
 func (b *Backend) errLocked() error {
 	if b.closed {
-		return dnssd.ErrClosed
+		return ErrClosed
 	}
 	return b.err
 }

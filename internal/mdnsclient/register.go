@@ -1,15 +1,25 @@
-package mdnsresponder
+package mdnsclient
 
 import (
 	"context"
 	"sync"
 
-	"github.com/rendezvous-mdns/rendezvous/dnssd"
 	"github.com/rendezvous-mdns/rendezvous/internal/ipc"
 )
 
+// Service is what Register publishes (names raw, as in the C API).
+type Service struct {
+	Name    string // instance name; "" lets the daemon choose
+	RegType string // "_http._tcp" or with subtypes "_http._tcp,_printer"
+	Domain  string // "" or "local."
+	Host    string // "" for the daemon's host
+	Port    uint16
+	TXT     []string // raw strings
+}
+
 // registration is a reg_service_request sub-operation.
-type registration struct {
+// Registration is a running reg_service_request.
+type Registration struct {
 	b     *Backend
 	key   [8]byte
 	label string // for errors: the instance as requested
@@ -30,21 +40,19 @@ type regResult struct {
 	err  error
 }
 
-var _ dnssd.BackendRegistration = (*registration)(nil)
-
 // Register sends reg_service_request and waits for the first
 // reg_service_reply, which the daemon sends once the name is established
 // (after probing and any renaming). A name the daemon renames later is
 // delivered on Renamed.
-func (b *Backend) Register(ctx context.Context, svc dnssd.Service) (dnssd.BackendRegistration, error) {
-	r := &registration{b: b, label: svc.Instance().String(), established: make(chan regResult, 1), renamed: make(chan string, 1)}
+func (b *Backend) Register(ctx context.Context, svc Service) (*Registration, error) {
+	r := &Registration{b: b, label: svc.Name + "." + svc.RegType, established: make(chan regResult, 1), renamed: make(chan string, 1)}
 	key, err := b.add(r)
 	if err != nil {
 		return nil, err
 	}
 	r.key = key
 	code, err := b.request(ctx, ipc.Header{Context: key}, ipc.RegisterServiceRequest{
-		Flags: ipc.FlagShareConnection, Name: svc.Name, RegType: string(svc.Type), Domain: svc.Domain,
+		Flags: ipc.FlagShareConnection, Name: svc.Name, RegType: svc.RegType, Domain: svc.Domain,
 		Host: svc.Host, Port: svc.Port, TXT: txtWire(svc.TXT, false),
 	})
 	if err == nil {
@@ -74,7 +82,7 @@ func (b *Backend) Register(ctx context.Context, svc dnssd.Service) (dnssd.Backen
 
 // abandon forgets a registration that never became established; cancel
 // says whether the daemon may hold it (its request may have been taken).
-func (r *registration) abandon(cancel bool) {
+func (r *Registration) abandon(cancel bool) {
 	if r.b.remove(r.key) && cancel {
 		r.b.cancel(r.key)
 	}
@@ -82,7 +90,7 @@ func (r *registration) abandon(cancel bool) {
 }
 
 // reply handles a reg_service_reply (in the reader goroutine).
-func (r *registration) reply(rep ipc.Reply) {
+func (r *Registration) reply(rep ipc.Reply) {
 	body, ok := rep.Body.(ipc.RegisterServiceReply)
 	if !ok {
 		return
@@ -122,7 +130,7 @@ func (r *registration) reply(rep ipc.Reply) {
 }
 
 // end is called when the connection ends.
-func (r *registration) end(err error) {
+func (r *Registration) end(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.up && !r.ended {
@@ -132,7 +140,7 @@ func (r *registration) end(err error) {
 }
 
 // endLocked marks the registration ended and closes Renamed, once.
-func (r *registration) endLocked() {
+func (r *Registration) endLocked() {
 	r.ended = true
 	if !r.closedRenamed {
 		r.closedRenamed = true
@@ -140,31 +148,31 @@ func (r *registration) endLocked() {
 	}
 }
 
-func (r *registration) finish() {
+func (r *Registration) finish() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.endLocked()
 }
 
-// Name implements dnssd.BackendRegistration.
-func (r *registration) Name() string {
+// Name is the registered name.
+func (r *Registration) Name() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.name
 }
 
-// Renamed implements dnssd.BackendRegistration: the new name after a
+// Renamed delivers the new name after a
 // later conflict; closed when the registration ends.
-func (r *registration) Renamed() <-chan string { return r.renamed }
+func (r *Registration) Renamed() <-chan string { return r.renamed }
 
 // UpdateTXT sends update_record_request for the primary TXT record
 // (reg_index 0xFFFFFFFF) and returns the daemon's error code.
-func (r *registration) UpdateTXT(ctx context.Context, txt dnssd.TXT) error {
+func (r *Registration) UpdateTXT(ctx context.Context, txt []string) error {
 	r.mu.Lock()
 	ended := r.ended
 	r.mu.Unlock()
 	if ended {
-		return dnssd.ErrClosed
+		return ErrClosed
 	}
 	code, err := r.b.request(ctx, ipc.Header{Context: r.key, RegIndex: ipc.RegIndexPrimaryTXT},
 		ipc.UpdateRecordRequest{RData: txtWire(txt, true)})
@@ -177,7 +185,7 @@ func (r *registration) UpdateTXT(ctx context.Context, txt dnssd.TXT) error {
 // Close sends cancel_request; the daemon withdraws the service with
 // goodbyes. The protocol has no acknowledgement, so Close does not wait
 // for them.
-func (r *registration) Close(ctx context.Context) error {
+func (r *Registration) Close(ctx context.Context) error {
 	if r.b.remove(r.key) {
 		r.b.cancel(r.key)
 	}
@@ -188,9 +196,9 @@ func (r *registration) Close(ctx context.Context) error {
 // txtWire is a TXT record's rdata. An empty TXT is sent as no bytes in a
 // registration, as libdns_sd does, and as one empty string (the valid
 // rdata, RFC 6763 §6.1) in an update.
-func txtWire(t dnssd.TXT, update bool) []byte {
+func txtWire(t []string, update bool) []byte {
 	var b []byte
-	for _, s := range t.Strings() {
+	for _, s := range t {
 		b = append(b, byte(len(s)))
 		b = append(b, s...)
 	}

@@ -1,4 +1,4 @@
-package mdnsresponder
+package mdnsclient
 
 import (
 	"context"
@@ -7,38 +7,43 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/rendezvous-mdns/rendezvous/dnssd"
 	"github.com/rendezvous-mdns/rendezvous/internal/ipc"
 )
 
 // maxQueuedEvents bounds the events a query holds for a caller that does
 // not call Next: the reader goroutine never blocks on a slow caller, and a
-// query that falls this far behind fails with dnssd.ErrLimit.
+// query that falls this far behind fails with ErrLimit.
 const maxQueuedEvents = 4096
 
 // query is a query_request sub-operation.
-type query struct {
+// Event is a record the daemon reported added (Removed false) or removed.
+type Event struct {
+	Removed   bool
+	Interface string
+	Record    dns.RR
+}
+
+// Query is a running query_request.
+type Query struct {
 	b    *Backend
 	key  [8]byte
 	name string
 
 	mu     sync.Mutex
-	events []dnssd.RecordEvent
+	events []Event
 	err    error // set when the query ended; Next returns it after the events
 	wake   chan struct{}
 }
 
-var _ dnssd.BackendQuery = (*query)(nil)
-
 // Query sends query_request (class IN) for name, in miekg/dns form, and
 // rrtype; the daemon's query_reply frames become RecordEvents (flags Add
 // → Added, else Removed).
-func (b *Backend) Query(ctx context.Context, name string, rrtype uint16) (dnssd.BackendQuery, error) {
+func (b *Backend) Query(ctx context.Context, name string, rrtype uint16) (*Query, error) {
 	wire, err := ipc.FormatName(dns.Fqdn(name))
 	if err != nil {
-		return nil, &dnssd.NameError{Kind: "query name", Input: name, Reason: err.Error()}
+		return nil, fmt.Errorf("query name %q: %w", name, err)
 	}
-	q := &query{b: b, name: name, wake: make(chan struct{}, 1)}
+	q := &Query{b: b, name: name, wake: make(chan struct{}, 1)}
 	key, err := b.add(q)
 	if err != nil {
 		return nil, err
@@ -60,7 +65,7 @@ func (b *Backend) Query(ctx context.Context, name string, rrtype uint16) (dnssd.
 }
 
 // reply turns a query_reply into an event (in the reader goroutine).
-func (q *query) reply(rep ipc.Reply) {
+func (q *Query) reply(rep ipc.Reply) {
 	body, ok := rep.Body.(ipc.QueryReply)
 	if !ok {
 		return
@@ -80,25 +85,25 @@ func (q *query) reply(rep ipc.Reply) {
 		q.b.log.Debug("mdnsresponder: reply with bad rdata; skipped", "name", name, "type", body.RRType, "err", err)
 		return
 	}
-	kind := dnssd.Removed
+	removed := true
 	if body.Flags&ipc.FlagAdd != 0 {
-		kind = dnssd.Added
+		removed = false
 	}
-	ev := dnssd.RecordEvent{Kind: kind, Interface: q.b.ifnames.name(body.InterfaceIndex), Record: rr}
+	ev := Event{Removed: removed, Interface: q.b.ifnames.name(body.InterfaceIndex), Record: rr}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err != nil {
 		return
 	}
 	if len(q.events) >= maxQueuedEvents {
-		q.err = fmt.Errorf("mdnsresponder: query %s: %w: more than %d results waiting to be read", q.name, dnssd.ErrLimit, maxQueuedEvents)
+		q.err = fmt.Errorf("mdnsresponder: query %s: %w: more than %d results waiting to be read", q.name, ErrLimit, maxQueuedEvents)
 	} else {
 		q.events = append(q.events, ev)
 	}
 	q.signal()
 }
 
-func (q *query) signal() {
+func (q *Query) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
@@ -106,7 +111,7 @@ func (q *query) signal() {
 }
 
 // end ends the query with err (once).
-func (q *query) end(err error) {
+func (q *Query) end(err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.err == nil {
@@ -115,13 +120,13 @@ func (q *query) end(err error) {
 	q.signal()
 }
 
-// Next implements dnssd.BackendQuery.
-func (q *query) Next(ctx context.Context) (dnssd.RecordEvent, error) {
+// Next returns the next event.
+func (q *Query) Next(ctx context.Context) (Event, error) {
 	for {
 		q.mu.Lock()
 		if len(q.events) > 0 {
 			ev := q.events[0]
-			q.events[0] = dnssd.RecordEvent{}
+			q.events[0] = Event{}
 			q.events = q.events[1:]
 			q.mu.Unlock()
 			return ev, nil
@@ -129,24 +134,24 @@ func (q *query) Next(ctx context.Context) (dnssd.RecordEvent, error) {
 		err := q.err
 		q.mu.Unlock()
 		if err != nil {
-			return dnssd.RecordEvent{}, err
+			return Event{}, err
 		}
 		select {
 		case <-q.wake:
 		case <-ctx.Done():
-			return dnssd.RecordEvent{}, ctx.Err()
+			return Event{}, ctx.Err()
 		}
 	}
 }
 
-// Close sends cancel_request; Next then returns dnssd.ErrClosed.
-func (q *query) Close() error {
+// Close sends cancel_request; Next then returns ErrClosed.
+func (q *Query) Close() error {
 	if q.b.remove(q.key) {
 		q.b.cancel(q.key)
 	}
 	q.mu.Lock()
 	q.events = nil
-	q.err = dnssd.ErrClosed
+	q.err = ErrClosed
 	q.mu.Unlock()
 	q.signal()
 	return nil

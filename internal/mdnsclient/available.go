@@ -1,4 +1,4 @@
-package mdnsresponder
+package mdnsclient
 
 import (
 	"context"

@@ -1,4 +1,5 @@
-// Package mdnsresponder is a dnssd.Backend that works through a responder
+// Package mdnsclient is the client side of Apple's mDNSResponder protocol:
+// it works through a responder
 // daemon speaking Apple's mDNSResponder client protocol (dnssd_ipc.h
 // VERSION 1) on a Unix socket: Apple's mDNSResponder on macOS, its POSIX
 // build (mdnsd), or `rendezvous daemon`. It is pure Go; no libdns_sd, no
@@ -26,7 +27,8 @@
 // Errors say what went wrong: a *NotRunningError (errors.Is ErrNotRunning)
 // names the socket path where no daemon answered; a *DaemonError carries
 // the daemon's error code and matches ErrNameConflict, ErrUnsupported,
-// dnssd.ErrLimit or ErrNotRunning where one fits; a lost connection is
+// ErrLimit or ErrNotRunning where one fits; a lost connection is
 // ErrConnectionLost. Available probes a path without keeping a connection,
-// for choosing a backend automatically.
-package mdnsresponder
+// for choosing a backend automatically. Package dnssd adapts it to
+// dnssd.Backend (dnssd/mdnsresponder documents that backend).
+package mdnsclient

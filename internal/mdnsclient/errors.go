@@ -1,10 +1,9 @@
-package mdnsresponder
+package mdnsclient
 
 import (
 	"errors"
 	"fmt"
 
-	"github.com/rendezvous-mdns/rendezvous/dnssd"
 	"github.com/rendezvous-mdns/rendezvous/internal/ipc"
 )
 
@@ -22,6 +21,11 @@ var (
 	// ErrConnectionLost: the daemon closed the connection or broke the
 	// protocol; every operation of the Backend has ended.
 	ErrConnectionLost = errors.New("mdnsresponder: connection to the daemon lost")
+	// ErrClosed: the Backend or the operation was closed.
+	ErrClosed = errors.New("mdnsresponder: closed")
+	// ErrLimit: the daemon is out of resources for this client, or a
+	// query's reader fell too far behind.
+	ErrLimit = errors.New("mdnsresponder: limit reached")
 )
 
 // NotRunningError reports that nothing speaking the mDNSResponder protocol
@@ -60,7 +64,7 @@ func (e *DaemonError) Error() string {
 
 // Unwrap returns the code as the internal ipc.Error (so that rendezvous's
 // own daemon passes it on unchanged) and the sentinel that fits it, if
-// any: ErrNameConflict, ErrUnsupported, dnssd.ErrLimit (NoMemory,
+// any: ErrNameConflict, ErrUnsupported, ErrLimit (NoMemory,
 // Refused) or ErrNotRunning (ServiceNotRunning).
 func (e *DaemonError) Unwrap() []error {
 	errs := []error{ipc.Error(e.Code)}
@@ -70,7 +74,7 @@ func (e *DaemonError) Unwrap() []error {
 	case ipc.Unsupported:
 		errs = append(errs, ErrUnsupported)
 	case ipc.NoMemory, ipc.Refused:
-		errs = append(errs, dnssd.ErrLimit)
+		errs = append(errs, ErrLimit)
 	case ipc.ServiceNotRunning:
 		errs = append(errs, ErrNotRunning)
 	}
