@@ -22,7 +22,7 @@ func TestNamesConvertBetweenMiekgAndAvahiForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `Café v1\.2 \\ (x)._ipp._tcp.local`; a != want {
+	if want := `Café\032v1\.2\032\\\032(x)._ipp._tcp.local`; a != want {
 		t.Fatalf("toAvahi: %q, want %q", a, want)
 	}
 	// Avahi also writes \DDD for octets it escapes (avahi-browse shows a

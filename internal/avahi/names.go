@@ -6,7 +6,7 @@ import (
 	"github.com/rendezvous-mdns/rendezvous/internal/dnsname"
 )
 
-// Avahi writes and reads domain names in its own escaped form
+// Avahi writes and reads domain names in the C-string form of dns_sd.h
 // (avahi-common/domain.c): within a label a dot or backslash is written
 // with a backslash, and other octets may be written as \DDD; it reads both.
 // miekg/dns escapes more characters (space, parentheses, …) with a bare
@@ -22,28 +22,9 @@ func toAvahi(name string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		out = append(out, escapeAvahiLabel(raw))
+		out = append(out, dnsname.EscapeLabelC(raw))
 	}
 	return strings.Join(out, "."), nil
-}
-
-func escapeAvahiLabel(raw string) string {
-	var b strings.Builder
-	for i := 0; i < len(raw); i++ {
-		switch c := raw[i]; {
-		case c == '.' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < ' ' || c == 0x7f:
-			b.WriteByte('\\')
-			b.WriteByte('0' + c/100)
-			b.WriteByte('0' + c/10%10)
-			b.WriteByte('0' + c%10)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // fromAvahi converts a name in Avahi's form to miekg/dns presentation form

@@ -27,6 +27,23 @@ const MaxName = 255
 // backslash and every octet outside printable ASCII as \DDD.
 func EscapeLabel(raw string) string { return escape(raw, needsEscape) }
 
+// EscapeLabelC returns the C-string form of one label that dns_sd.h
+// (mDNSResponder's ConvertDomainNameToCString) and Avahi use: a '.' or '\'
+// preceded by a backslash, every octet up to and including the space as a
+// three-digit decimal escape (`\032`), all others (UTF-8 included) as they
+// are.
+func EscapeLabelC(raw string) string { return escape(raw, needsCEscape) }
+
+func needsCEscape(c byte) int {
+	switch {
+	case c <= ' ':
+		return 2
+	case c == '.' || c == '\\':
+		return 1
+	}
+	return 0
+}
+
 // escape writes raw with each octet escaped as how says: 0 literal, 1 with
 // a backslash, 2 as \DDD.
 func escape(raw string, how func(byte) int) string {

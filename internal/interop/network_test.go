@@ -17,7 +17,7 @@ func TestHostNameConflictRenamesTheHost(t *testing.T) {
 	lan := netnstest.NewLAN(t, 3)
 	startRegister(t, lan.Hosts[0], "First", "_daap._tcp", "3689")
 	// Host 2 calls itself h1 too.
-	second := lan.Hosts[1].Start("unshare", "--uts", "sh", "-c", `hostname h1 && exec "$0" "$@"`,
+	second := lan.Hosts[1].Start("unshare", "--uts", "sh", "-c", `hostname h1 && RENDEZVOUS_DEBUG=1 exec "$0" "$@"`,
 		binary, "register", "--json", "--interface", "eth0", "Second", "_daap._tcp", "3690")
 	if !second.WaitFor(`"event":"registered"`, 10*time.Second) {
 		t.Fatalf("second registrant:\n%s", second.Output())
@@ -32,7 +32,7 @@ func TestHostNameConflictRenamesTheHost(t *testing.T) {
 	}
 	h1, h2 := hostOf(r1.Output()), hostOf(r.Output())
 	if h1 == "" || h2 == "" || h1 == h2 || !strings.HasSuffix(strings.TrimSuffix(h2, ".local."), "-2") {
-		t.Fatalf("host names %q and %q: want the second renamed name-2", h1, h2)
+		t.Fatalf("host names %q and %q: want the second renamed name-2\nsecond:\n%s", h1, h2, second.Output())
 	}
 	if !strings.Contains(r.Output(), lan.Hosts[1].V4.String()) || strings.Contains(r.Output(), lan.Hosts[0].V4.String()) {
 		t.Fatalf("the renamed host's addresses are wrong:\n%s", r.Output())

@@ -25,36 +25,7 @@ var ErrBadName = errors.New("ipc: bad domain name")
 
 // FormatLabel returns the dns_sd.h C-string form of one label whose octets
 // are raw.
-func FormatLabel(raw string) string {
-	clean := true
-	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c <= ' ' || c == '.' || c == '\\' {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return raw
-	}
-	var b strings.Builder
-	b.Grow(len(raw) + 8)
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '.' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c <= ' ':
-			b.WriteByte('\\')
-			b.WriteByte('0' + c/100)
-			b.WriteByte('0' + c/10%10)
-			b.WriteByte('0' + c%10)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
+func FormatLabel(raw string) string { return dnsname.EscapeLabelC(raw) }
 
 // FormatName converts name from miekg/dns presentation form to the dns_sd.h
 // C-string form, ending with a dot ("." for the root), as the daemon writes

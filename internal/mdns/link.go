@@ -28,6 +28,10 @@ type link struct {
 
 	// local counts the reported owned records by key (local.go).
 	local map[string]int
+
+	// probeAt is when the first probe of the latest probing sequence to
+	// start here goes out (probe.go, initialProbeDelay).
+	probeAt time.Time
 }
 
 func newLink(e *Engine, nl Link) *link {

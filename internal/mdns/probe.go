@@ -18,6 +18,19 @@ const (
 	probeCount    = 3
 )
 
+// initialProbeDelay is the random 0–250 ms wait before a first probe (RFC
+// 6762 §8.1). Groups that start probing on a link while another's first
+// probe is still due share its moment, so their probes travel together:
+// a service and the host name it brings, or services registered at once.
+func (l *link) initialProbeDelay(now time.Time) time.Duration {
+	if d := l.probeAt.Sub(now); d >= 0 && d <= probeInterval {
+		return d
+	}
+	d := l.e.randDur(0, probeInterval)
+	l.probeAt = now.Add(d)
+	return d
+}
+
 // startProbing puts the group back to probing on this link after delay.
 func (gl *groupLink) startProbing(now time.Time, delay time.Duration) {
 	gl.state = phaseProbing

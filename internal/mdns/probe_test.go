@@ -194,3 +194,78 @@ func TestProbeRFC6762Sec8_2IdenticalRecordsAreNoConflict(t *testing.T) {
 		t.Fatalf("events %+v", evs)
 	}
 }
+
+// The host name a first service brings (Config.LazyHost) is probed in the
+// same packets as the service (RFC 6762 §8.1: probes may be combined), and
+// the service is reported established only with its host name: a service
+// whose SRV points at a name still being probed could lose that name to a
+// simultaneous prober (§8.2) after its owner was told it is registered.
+func TestProbeRFC6762Sec8_1ServiceAndItsHostNameProbeTogether(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		h := newHarness(t, Config{Seed: seed, LazyHost: true})
+		h.settle()
+		id := h.publish(daap())
+		var sentAll []sent
+		var est time.Time
+		for i := 0; i < 300; i++ { // 3 s in 10 ms steps
+			h.advance(10 * time.Millisecond)
+			sentAll = append(sentAll, h.takeV4()...)
+			for _, ev := range h.takeEvents() {
+				if ev.Kind == EventEstablished && ev.Reg == id && est.IsZero() {
+					est = h.now
+				}
+			}
+		}
+		var probes []sent
+		for _, s := range sentAll {
+			if !s.msg.Response && len(s.msg.Ns) > 0 {
+				probes = append(probes, s)
+			}
+		}
+		if len(probes) != 3 {
+			t.Fatalf("seed %d: %d probe packets, want 3 carrying both names", seed, len(probes))
+		}
+		for _, p := range probes {
+			var names []string
+			for _, q := range p.msg.Question {
+				names = append(names, q.Name)
+			}
+			if len(names) != 2 {
+				t.Fatalf("seed %d: probe asks %v, want the service and host.local. together", seed, names)
+			}
+		}
+		if want := probes[2].at.Add(probeInterval); est.IsZero() || est.Before(want) {
+			t.Fatalf("seed %d: established at %v, want at %v or just after (250 ms after the last probe)", seed, est, want)
+		}
+	}
+}
+
+// A simultaneous prober wins our host name while a service is probing:
+// the service is reported established once, pointing at the renamed host
+// name, not before.
+func TestProbeRFC6762Sec8_2ServiceWaitsForItsHostName(t *testing.T) {
+	h := newHarness(t, Config{LazyHost: true})
+	h.settle()
+	id := h.publish(daap())
+	for len(h.takeV4()) == 0 {
+		h.advance(10 * time.Millisecond)
+	}
+	// A peer probing host.local. with a later address: it wins (§8.2);
+	// then it defends the name.
+	h.inject(peerSrc, probeFrom("host.local.", rr(t, "host.local. 120 IN A 10.0.0.250")))
+	var established []string   // the host name at each Established/Renamed
+	for i := 0; i < 500; i++ { // 5 s in 10 ms steps
+		h.advance(10 * time.Millisecond)
+		if i == 120 { // we probe again 1 s after losing; the peer defends
+			h.inject(peerSrc, response(rr(t, "host.local. 120 IN A 10.0.0.250")))
+		}
+		for _, ev := range h.takeEvents() {
+			if ev.Reg == id && (ev.Kind == EventEstablished || ev.Kind == EventRenamed) {
+				established = append(established, h.e.HostName())
+			}
+		}
+	}
+	if len(established) != 1 || established[0] == "host" {
+		t.Fatalf("the service was reported established with host names %v, want once, after the host name moved from \"host\"", established)
+	}
+}

@@ -228,7 +228,7 @@ func (g *group) addLink(now time.Time, l *link) {
 	gl.t = newTimer(gl.step)
 	g.links[l.ID] = gl
 	gl.rebuild()
-	gl.startProbing(now, g.e.randDur(0, 250*time.Millisecond))
+	gl.startProbing(now, l.initialProbeDelay(now))
 }
 
 func (g *group) removeLink(l *link) {
@@ -261,7 +261,7 @@ func (g *group) addrsChanged(now time.Time, l *link) {
 			}
 		}
 	}
-	gl.startProbing(now, g.e.randDur(0, 250*time.Millisecond))
+	gl.startProbing(now, gl.l.initialProbeDelay(now))
 }
 
 func (gl *groupLink) remove() {
@@ -284,14 +284,30 @@ func (g *group) checkWithdrawn() {
 	}
 }
 
-// checkEstablished reports the registration once no link is probing.
+// checkEstablished reports the registration once no link is probing, for
+// a service also not the host name its SRV record points to: a service is
+// not established on a host name that may yet be lost (RFC 6762 §8.2).
 func (g *group) checkEstablished(now time.Time) {
 	if g.withdrawn {
 		return
 	}
-	for _, gl := range g.links {
+	if g.host {
+		defer func() {
+			for _, id := range g.e.sortedGroupIDs() {
+				if sg := g.e.groups[id]; !sg.host && sg.spec.Host == "" {
+					sg.checkEstablished(now)
+				}
+			}
+		}()
+	}
+	for id, gl := range g.links {
 		if gl.state == phaseProbing {
 			return
+		}
+		if !g.host && g.spec.Host == "" {
+			if hl := g.e.host.links[id]; hl != nil && hl.state == phaseProbing {
+				return
+			}
 		}
 	}
 	switch {
