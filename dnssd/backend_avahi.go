@@ -42,7 +42,7 @@ func (a *avahiBackend) Register(ctx context.Context, svc Service) (BackendRegist
 	if err != nil {
 		return nil, mapAvahiErr(err)
 	}
-	return avahiReg{r}, nil
+	return textReg{r, mapAvahiErr}, nil
 }
 
 func (a *avahiBackend) Query(ctx context.Context, name string, rrtype uint16) (BackendQuery, error) {
@@ -56,15 +56,6 @@ func (a *avahiBackend) Query(ctx context.Context, name string, rrtype uint16) (B
 func (a *avahiBackend) Close() error { return a.b.Close() }
 
 func (a *avahiBackend) kind() string { return "avahi" }
-
-type avahiReg struct{ r *avahi.Registration }
-
-func (r avahiReg) Name() string           { return r.r.Name() }
-func (r avahiReg) Renamed() <-chan string { return r.r.Renamed() }
-func (r avahiReg) UpdateTXT(ctx context.Context, txt TXT) error {
-	return mapAvahiErr(r.r.UpdateTXT(ctx, txt.Strings()))
-}
-func (r avahiReg) Close(ctx context.Context) error { return mapAvahiErr(r.r.Close(ctx)) }
 
 type avahiQuery struct{ q *avahi.Query }
 

@@ -44,7 +44,7 @@ func (m *mdnsBackend) Register(ctx context.Context, svc Service) (BackendRegistr
 	if err != nil {
 		return nil, mapMDNSErr(err)
 	}
-	return mdnsReg{r}, nil
+	return textReg{r, mapMDNSErr}, nil
 }
 
 func (m *mdnsBackend) Query(ctx context.Context, name string, rrtype uint16) (BackendQuery, error) {
@@ -58,15 +58,6 @@ func (m *mdnsBackend) Query(ctx context.Context, name string, rrtype uint16) (Ba
 func (m *mdnsBackend) Close() error { return m.b.Close() }
 
 func (m *mdnsBackend) kind() string { return "mdnsresponder" }
-
-type mdnsReg struct{ r *mdnsclient.Registration }
-
-func (r mdnsReg) Name() string           { return r.r.Name() }
-func (r mdnsReg) Renamed() <-chan string { return r.r.Renamed() }
-func (r mdnsReg) UpdateTXT(ctx context.Context, txt TXT) error {
-	return mapMDNSErr(r.r.UpdateTXT(ctx, txt.Strings()))
-}
-func (r mdnsReg) Close(ctx context.Context) error { return mapMDNSErr(r.r.Close(ctx)) }
 
 type mdnsQuery struct{ q *mdnsclient.Query }
 

@@ -27,7 +27,6 @@ type Client struct {
 	mu     sync.Mutex
 	b      Backend
 	kind   string
-	owned  bool
 	closed bool
 	// cands replaces the candidates in tests.
 	cands []candidate
@@ -60,7 +59,7 @@ func (c *Client) backend() (Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.b, c.kind, c.owned = b, kind, true
+	c.b, c.kind = b, kind
 	return b, nil
 }
 

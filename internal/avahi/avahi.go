@@ -173,7 +173,7 @@ func New(ctx context.Context, cfg Config) (*Backend, error) {
 		return nil, fmt.Errorf("avahi: %w at %s", ErrNotRunning, cfg.address())
 	}
 	b.up = true
-	if err := b.serverObj().Call(ifaceServer+".GetState", 0).Store(&b.server); err != nil {
+	if err := b.serverObj().CallWithContext(ctx, ifaceServer+".GetState", 0).Store(&b.server); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("avahi: %w", err)
 	}
@@ -318,7 +318,9 @@ func (b *Backend) ifname(idx int32) string {
 	}
 	// Avahi's own answer first: it may run in another network namespace
 	// than this process (a container, a test), where indexes differ.
-	if err := b.serverObj().Call(ifaceServer+".GetNetworkInterfaceNameByIndex", 0, idx).Store(&n); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.serverObj().CallWithContext(ctx, ifaceServer+".GetNetworkInterfaceNameByIndex", 0, idx).Store(&n); err != nil {
 		if ifi, err := net.InterfaceByIndex(int(idx)); err == nil {
 			n = ifi.Name
 		}

@@ -321,11 +321,11 @@ func (r *Registration) republish() {
 // does while re-establishing its host name).
 func (r *Registration) ensurePublished() {
 	var st int32
-	if err := r.group().Call(ifaceGroup+".GetState", 0).Store(&st); err != nil || st != groupUncommitted {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if err := r.group().CallWithContext(ctx, ifaceGroup+".GetState", 0).Store(&st); err != nil || st != groupUncommitted {
+		return
+	}
 	if err := r.fill(ctx); errors.Is(err, errLocalCollision) {
 		r.rename()
 	}

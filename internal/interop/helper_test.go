@@ -27,9 +27,9 @@ func runHelper(name, arg string) int {
 	}
 	switch name {
 	case "browse-first":
-		return browseFirst(arg)
+		return withEmbedded(func(c *dnssd.Client) int { return browseFirst(c, arg) })
 	case "register":
-		return register(arg)
+		return withEmbedded(func(c *dnssd.Client) int { return register(c, arg) })
 	case "hostile":
 		return sendHostile(arg)
 	}
@@ -37,10 +37,9 @@ func runHelper(name, arg string) int {
 	return 2
 }
 
-// browseFirst starts the embedded responder on eth0, then calls Browse for
-// the service type t and prints "FIRST <seconds>" from the call to
-// the first result.
-func browseFirst(t string) int {
+// withEmbedded runs f with a client whose embedded responder is already up
+// on eth0, as python-zeroconf's calls are timed with Zeroconf() created.
+func withEmbedded(f func(c *dnssd.Client) int) int {
 	b, err := dnssd.NewEmbedded(dnssd.EmbeddedConfig{Interfaces: []string{"eth0"}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -48,6 +47,12 @@ func browseFirst(t string) int {
 	}
 	c := &dnssd.Client{Backend: b}
 	defer c.Close()
+	return f(c)
+}
+
+// browseFirst calls Browse for the service type t and prints "FIRST
+// <seconds>" from the call to the first result.
+func browseFirst(c *dnssd.Client, t string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -62,18 +67,11 @@ func browseFirst(t string) int {
 	return 1
 }
 
-// register starts the embedded responder on eth0, then prints "START
+// register prints "START
 // <unix seconds>" and registers the instance name (type _daap._tcp, port
 // 4000), and stays until killed: a watcher on another host reports when it
 // sees the service.
-func register(name string) int {
-	b, err := dnssd.NewEmbedded(dnssd.EmbeddedConfig{Interfaces: []string{"eth0"}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	c := &dnssd.Client{Backend: b}
-	defer c.Close()
+func register(c *dnssd.Client, name string) int {
 	fmt.Printf("START %.6f\n", float64(time.Now().UnixNano())/1e9)
 	r, err := c.Register(context.Background(), dnssd.Service{Name: name, Type: "_daap._tcp", Port: 4000})
 	if err != nil {

@@ -67,19 +67,26 @@ func TestHostilePacketsLeaveTheResponderWorking(t *testing.T) {
 			t.Fatalf("the responder exited after %s:\n%s", after, reg.Output())
 		}
 	}
-	// probesSince counts the target's probes (queries with an Authority
-	// section, RFC 6762 §8.1) sent after t0.
-	probesSince := func(t0 time.Time) int {
-		n := 0
+	// sentSince returns the captured packets (time, dst, dst port,
+	// response flag, authority count) the target sent after t0.
+	sentSince := func(t0 time.Time) [][]string {
+		var out [][]string
 		for _, l := range strings.Split(capture.Output(), "\n") {
 			f := strings.Split(l, ",")
 			if len(f) != 5 {
 				continue
 			}
-			ts, err := strconv.ParseFloat(f[0], 64)
-			if err != nil || ts < float64(t0.UnixNano())/1e9 {
-				continue
+			if ts, err := strconv.ParseFloat(f[0], 64); err == nil && ts >= float64(t0.UnixNano())/1e9 {
+				out = append(out, f)
 			}
+		}
+		return out
+	}
+	// probesSince counts the target's probes (queries with an Authority
+	// section, RFC 6762 §8.1) sent after t0.
+	probesSince := func(t0 time.Time) int {
+		n := 0
+		for _, f := range sentSince(t0) {
 			if f[3] == "0" && f[4] != "" && f[4] != "0" {
 				n++
 			}
@@ -116,14 +123,7 @@ func TestHostilePacketsLeaveTheResponderWorking(t *testing.T) {
 	send("on-link-unicast")
 	time.Sleep(2 * time.Second)
 	var toOffLink, toOnLink int
-	for _, l := range strings.Split(capture.Output(), "\n") {
-		f := strings.Split(l, ",")
-		if len(f) != 5 {
-			continue
-		}
-		if ts, err := strconv.ParseFloat(f[0], 64); err != nil || ts < float64(t0.UnixNano())/1e9 {
-			continue
-		}
+	for _, f := range sentSince(t0) {
 		switch {
 		case f[1] == offLinkSrc:
 			toOffLink++

@@ -441,22 +441,27 @@ func TestCacheLimitEvictsUnwantedFirst(t *testing.T) {
 func TestCacheRecordsNoLongerWantedAfterStopQueryAreEvictable(t *testing.T) {
 	h := newHarness(t, Config{MaxCacheRecords: 10})
 	h.settle()
+	startQuery(t, h, "_http._tcp.local.", dns.TypePTR)
+	for i := 0; i < 5; i++ {
+		answer(t, h, fmt.Sprintf("_http._tcp.local. 4500 IN PTR Old%d._http._tcp.local.", i))
+	}
+	// Newer records of a query that then stops: no longer wanted, they go
+	// before the older records a running query still wants.
 	id := startQuery(t, h, "_ipp._tcp.local.", dns.TypePTR)
 	for i := 0; i < 5; i++ {
-		answer(t, h, fmt.Sprintf("_ipp._tcp.local. 4500 IN PTR Old%d._ipp._tcp.local.", i))
+		answer(t, h, fmt.Sprintf("_ipp._tcp.local. 4500 IN PTR P%d._ipp._tcp.local.", i))
 	}
 	if err := h.e.StopQuery(h.now, id); err != nil {
 		t.Fatal(err)
 	}
-	startQuery(t, h, "_http._tcp.local.", dns.TypePTR)
-	for i := 0; i < 10; i++ {
+	for i := 0; i < 3; i++ {
 		answer(t, h, fmt.Sprintf("_http._tcp.local. 4500 IN PTR New%d._http._tcp.local.", i))
 	}
-	if n := len(h.e.cache.lookup(testLink, "_ipp._tcp.local.", dns.TypePTR)); n != 0 {
-		t.Fatalf("%d records of the stopped query kept over wanted ones", n)
+	if n := len(h.e.cache.lookup(testLink, "_http._tcp.local.", dns.TypePTR)); n != 8 {
+		t.Fatalf("%d wanted records left, want all 8", n)
 	}
-	if n := len(h.e.cache.lookup(testLink, "_http._tcp.local.", dns.TypePTR)); n != 10 {
-		t.Fatalf("%d wanted records, want 10", n)
+	if n := len(h.e.cache.lookup(testLink, "_ipp._tcp.local.", dns.TypePTR)); n != 2 {
+		t.Fatalf("%d records of the stopped query left, want 2 (3 evicted)", n)
 	}
 }
 
